@@ -1,0 +1,155 @@
+# cabin — see README.md. `make` builds build/cabin (static, musl, libcap).
+# Every target that needs tools runs `deps` first; nothing here touches the host's
+# /etc or /run.
+
+B        := build
+CONFIG   := .config
+GENH     := $(B)/include/generated/config.h
+DEPSTAMP := $(B)/.deps-ok
+LIBCAP   := $(B)/libcap/lib/libcap.a
+KH       := $(B)/kh
+BOARD    ?= host
+
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+SRCS     := $(sort $(wildcard src/*.c))
+OBJS     := $(SRCS:src/%.c=$(B)/obj/%.o)
+LIBSRCS  := $(filter-out src/main.c,$(SRCS))
+
+CC       := musl-gcc
+WARN     := -Wall -Wextra -Werror -Wundef -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+CFLAGS   := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
+	    -fno-asynchronous-unwind-tables -fno-stack-protector \
+	    -Iinclude -I$(B)/include -I$(B)/libcap/include -isystem $(KH) \
+	    -DCABIN_VERSION='"$(VERSION)"' -MMD -MP
+LDFLAGS  := -static -Wl,--gc-sections -s
+
+# host build of the modules for unit tests and fuzzing (glibc, sanitizers)
+HCC      := gcc
+HCFLAGS  := -std=gnu11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all -Iinclude -I$(B)/include -DCABIN_VERSION='"test"' -DCABIN_TEST=1
+HOBJS    := $(LIBSRCS:src/%.c=$(B)/hobj/%.o)
+UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITBINS := $(UNITSRCS:tests/unit/%.c=$(B)/unit/%)
+
+FCC      := clang
+FCFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	    -Iinclude -I$(B)/include -DCABIN_VERSION='"fuzz"' -DCABIN_TEST=1
+FOBJS    := $(LIBSRCS:src/%.c=$(B)/fobj/%.o)
+FUZZSRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZBINS := $(FUZZSRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+
+PROBE    := $(B)/probe
+
+.PHONY: all deps defconfig %_defconfig menuconfig savedefconfig size check unit integ \
+	fuzz fuzz-check demo clean install format format-check bench soak probe
+
+all: $(B)/cabin
+
+deps: $(DEPSTAMP)
+$(DEPSTAMP): scripts/deps.sh
+	@sh scripts/deps.sh
+	@mkdir -p $(B) && touch $@
+
+$(KH)/linux: | $(DEPSTAMP)
+	@sh scripts/kheaders.sh $(KH)
+
+$(LIBCAP): scripts/libcap.sh | $(DEPSTAMP) $(KH)/linux
+	@sh scripts/libcap.sh $(B)
+
+# --- configuration -------------------------------------------------------------------
+$(CONFIG): | $(DEPSTAMP)
+	@KCONFIG_CONFIG=$(CONFIG) kconfig-conf -s --defconfig=board/$(BOARD)/defconfig Kconfig
+
+defconfig: | $(DEPSTAMP)
+	@KCONFIG_CONFIG=$(CONFIG) kconfig-conf -s --defconfig=board/host/defconfig Kconfig
+%_defconfig: board/%/defconfig | $(DEPSTAMP)
+	@KCONFIG_CONFIG=$(CONFIG) kconfig-conf -s --defconfig=$< Kconfig
+menuconfig: | $(DEPSTAMP)
+	KCONFIG_CONFIG=$(CONFIG) kconfig-mconf Kconfig
+savedefconfig: $(CONFIG)
+	KCONFIG_CONFIG=$(CONFIG) kconfig-conf -s --savedefconfig=defconfig Kconfig
+	@echo "wrote ./defconfig"
+
+$(GENH): $(CONFIG) Kconfig scripts/genconfig.sh
+	@mkdir -p $(dir $@)
+	@KCONFIG_CONFIG=$(CONFIG) kconfig-conf -s --olddefconfig Kconfig
+	@sh scripts/genconfig.sh $(CONFIG) $@ Kconfig
+
+# --- the binary ----------------------------------------------------------------------
+$(B)/obj/%.o: src/%.c $(GENH) $(LIBCAP) | $(KH)/linux
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/cabin: $(OBJS) $(LIBCAP)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBCAP)
+	@size=$$(stat -c %s $@); echo "cabin: $$size bytes"
+
+size: $(B)/cabin
+	@stat -c '%s bytes  %n' $<
+	@size $<
+
+# --- probe: the static test payload for containers -----------------------------------
+probe: $(PROBE)
+$(PROBE): tests/probe/probe.c | $(DEPSTAMP) $(KH)/linux
+	$(CC) -std=gnu11 -Os -Wall -Wextra -Werror -static -isystem $(KH) -s -o $@ $<
+
+# --- tests ---------------------------------------------------------------------------
+$(B)/hobj/%.o: src/%.c $(GENH) | $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(HCC) $(HCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/unit/%: tests/unit/%.c $(HOBJS)
+	@mkdir -p $(dir $@)
+	$(HCC) $(HCFLAGS) -Itests/unit -o $@ $< $(HOBJS) -lcmocka -lcap
+
+unit: $(UNITBINS)
+	@sh tests/unit/run.sh $(UNITBINS)
+
+$(B)/fobj/%.o: src/%.c $(GENH) | $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(FCC) $(FCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/fuzz/%: tests/fuzz/%.c $(FOBJS)
+	@mkdir -p $(dir $@)
+	$(FCC) $(FCFLAGS) -fsanitize=fuzzer -o $@ $< $(FOBJS) -lcap
+
+# replay the corpus and fuzz briefly (make check); `make fuzz` runs long
+fuzz-check: $(FUZZBINS)
+	@sh tests/fuzz/run.sh check $(FUZZBINS)
+fuzz: $(FUZZBINS)
+	@sh tests/fuzz/run.sh long $(FUZZBINS)
+
+integ: $(B)/cabin $(PROBE)
+	@sh tests/integ/run.sh
+
+check: $(B)/cabin $(PROBE) $(UNITBINS) $(FUZZBINS)
+	@rm -rf $(B)/results && mkdir -p $(B)/results
+	@sh tests/unit/run.sh $(UNITBINS) || true
+	@sh tests/fuzz/run.sh check $(FUZZBINS) || true
+	@sh tests/integ/run.sh || true
+	@sh tests/summary.sh $(B)/results
+
+soak: $(B)/cabin $(PROBE)
+	@sh tests/integ/soak.sh
+
+bench: $(B)/cabin
+	@sh bench/start.sh
+
+demo: $(B)/cabin
+	@sh rootfs/demo.sh
+
+install: $(B)/cabin
+	install -D -m 0755 $(B)/cabin $(DESTDIR)/sbin/cabin
+	install -D -m 0644 rootfs/etc/cabin.conf $(DESTDIR)/etc/cabin.conf.example
+	install -d -m 0755 $(DESTDIR)/etc/cabin.d $(DESTDIR)/var/lib/cabin
+
+format:
+	clang-format -i src/*.c include/cabin/*.h
+format-check:
+	clang-format --dry-run -Werror src/*.c include/cabin/*.h
+
+clean:
+	rm -rf $(B)/obj $(B)/hobj $(B)/fobj $(B)/unit $(B)/fuzz $(B)/cabin $(B)/probe $(B)/results
+
+-include $(wildcard $(B)/obj/*.d $(B)/hobj/*.d $(B)/fobj/*.d)

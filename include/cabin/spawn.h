@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Start one container: clone into new namespaces, build the rootfs, drop privileges and
+ * exec. The library behind `cabin run`, the daemon, and later `exec` and health checks. */
+#ifndef CABIN_SPAWN_H
+#define CABIN_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cabin/cgroup.h"
+#include "cabin/conf.h"
+#include "cabin/err.h"
+
+struct spawn_opts {
+	const struct conf *g;		/* global keys (hostname, dns, ...); may be NULL */
+	const struct cgroup_sys *cg;	/* NULL: no cgroups */
+	int stdio[3];			/* fds for the container's 0,1,2; -1 = /dev/null */
+	/* Called in the parent after clone, before the child goes on: place it on the
+	 * bridge, etc. Returning < 0 aborts the start. May be NULL. */
+	int (*setup)(void *ctx, pid_t pid, struct cabin_err *e);
+	void *setup_ctx;
+};
+
+struct spawn {
+	pid_t pid;			/* container init, as seen from the caller */
+	char cgname[CONF_INST_MAX + 1];	/* the group created for it ("" if none) */
+};
+
+/* Start container c. On success the child has exec'd its command (or the start
+ * failed and the error is in e as "<step>: <errno text>", with nothing left behind).
+ * Exit codes for `cabin run`: e->code ENOENT on the command -> 127, EACCES -> 126. */
+int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spawn *sp,
+		struct cabin_err *e);
+
+/* Tear down what spawn_start created once the container is gone: kill what remains in
+ * its cgroup and remove the group. */
+int spawn_cleanup(const struct spawn_opts *o, struct spawn *sp, struct cabin_err *e);
+
+/* Parse the container's own /etc/passwd and /etc/group (never NSS). user is "uid[:gid]"
+ * or "name[:group]". rootfd is an O_PATH|O_DIRECTORY fd of the rootfs. */
+int spawn_lookup_user(int rootfd, const char *user, uid_t *uid, gid_t *gid,
+		      struct cabin_err *e);
+
+#endif

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install what a fresh Debian 12 needs to build and test cabin. Idempotent and quiet:
+# only packages that are missing are installed. Never touches the host's apt sources.
+set -eu
+PKGS="make gcc clang musl-tools libcmocka-dev libcap-dev busybox-static crun
+      kconfig-frontends dpkg-dev xz-utils iproute2 jq util-linux procps psmisc file
+      libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing:$missing (run make deps as root)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/* Mode dispatch: init, daemon, run, check, and the client commands. Owns the command
+ * line of the binary; does no work of its own beyond `check`. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cabin/cli.h"
+#include "cabin/conf.h"
+#include "cabin/err.h"
+
+static const char usage_text[] =
+	"usage: cabin <command> [args]\n"
+	"\n"
+	"modes:\n"
+	"  init                     boot the system as PID 1\n"
+	"  daemon [-c FILE] [-r DIR] supervise containers under another init\n"
+	"  run [-c FILE] NAME       run one container in the foreground\n"
+	"  run --rootfs DIR [opts] -- CMD...\n"
+	"  check [-c FILE]          validate a config, print every error\n"
+	"\n"
+	"client commands (talk to the running daemon):\n"
+	"  ps [-a]   start|stop|restart|kill|pause|resume NAME...   create NAME k=v...\n"
+	"  rm [-f] NAME   exec NAME CMD...   logs [-f] [-n N] NAME   stats [NAME]\n"
+	"  inspect NAME   scale NAME N   deploy FILE   reload   events   shutdown\n"
+	"  poweroff|reboot|halt     (init mode)\n"
+	"\n"
+	"  --help, --version\n";
+
+static void usage(int fd)
+{
+	fdprintf(fd, "%s", usage_text);
+}
+
+const char *cli_conf_path(const char *opt)
+{
+	const char *env = getenv("CABIN_CONF");
+
+	if (opt)
+		return opt;
+	return env && *env ? env : CONFIG_DEFAULT_CONF;
+}
+
+const char *cli_confdir_path(const char *conf)
+{
+	static char dir[4096];
+	const char *slash;
+
+	/* the default config uses the default directory; another config file FILE uses
+	 * the cabin.d directory next to it, so a scratch setup is self-contained */
+	if (!strcmp(conf, CONFIG_DEFAULT_CONF))
+		return CONFIG_DEFAULT_CONF_DIR;
+	slash = strrchr(conf, '/');
+	if (!slash)
+		return "cabin.d";
+	if ((size_t)(slash - conf) + sizeof("/cabin.d") > sizeof(dir))
+		return NULL;
+	memcpy(dir, conf, slash - conf);
+	strcpy(dir + (slash - conf), "/cabin.d");
+	return dir;
+}
+
+const char *cli_rundir_path(const char *opt)
+{
+	const char *env = getenv("CABIN_RUNDIR");
+
+	if (opt)
+		return opt;
+	return env && *env ? env : CONFIG_DEFAULT_RUNDIR;
+}
+
+static void check_report(void *ctx, const char *file, int line, const char *msg)
+{
+	(void)ctx;
+	if (line > 0)
+		fdprintf(2, "%s:%d: %s\n", file, line, msg);
+	else
+		fdprintf(2, "%s: %s\n", file, msg);
+}
+
+/* big: lives in .bss, not on the stack */
+static struct conf check_conf;
+
+int check_main(int argc, char **argv)
+{
+	const char *file = NULL;
+	struct conf_diag d = { .report = check_report };
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "+c:qh")) != -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'h':
+			fdprintf(1, "usage: cabin check [-c FILE]\n");
+			return EXIT_OK;
+		default:
+			fdprintf(2, "usage: cabin check [-c FILE]\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fdprintf(2, "usage: cabin check [-c FILE]\n");
+		return EXIT_USAGE;
+	}
+	file = cli_conf_path(file);
+	r = conf_load(&check_conf, file, cli_confdir_path(file), &d);
+	if (r < 0 || d.nerr) {
+		fdprintf(2, "%s: %d error%s\n", file, d.nerr, d.nerr == 1 ? "" : "s");
+		return EXIT_REFUSED;
+	}
+	fdprintf(1, "%s: ok, %d container%s\n", file, check_conf.nctr,
+		 check_conf.nctr == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	const char *cmd;
+
+	base = base ? base + 1 : argv[0];
+	/* PID 1, or installed as /sbin/init: init mode whatever the arguments */
+	if (CONFIG_INIT && (getpid() == 1 || !strcmp(base, "init")))
+		return init_main(argc, argv);
+
+	if (argc < 2) {
+		usage(2);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(1);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		fdprintf(1, "cabin %s\n", CABIN_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "check"))
+		return check_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return run_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "daemon"))
+		return daemon_main(argc - 1, argv + 1);
+	if (CONFIG_INIT && !strcmp(cmd, "init"))
+		return init_main(argc - 1, argv + 1);
+	return client_main(argc - 1, argv + 1);
+}
