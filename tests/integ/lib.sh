@@ -1,0 +1,130 @@
+# Sourced by tests/integ/t_*.sh. tests/integ/run.sh has already put the test in private
+# mount, net and pid namespaces (unshare --mount --net --pid --fork --mount-proc), so the
+# host's mount table and links are out of reach; cgroups are not namespaced, so every
+# test runs in its own cgroup subtree (cg_enter) which finish() removes, also on failure.
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+CABIN=$TOP/build/cabin
+PROBE=$TOP/build/probe
+R=${RESULTS:-$TOP/build/results}
+NAME=$(basename "$0" .sh)
+mkdir -p "$R"
+T=$(mktemp -d /tmp/cabin-$NAME.XXXXXX)
+pass=0 fail=0 skip=0
+CG_DIRS=""
+
+ok() { pass=$((pass + 1)); echo "  ok   $*"; }
+not_ok() {
+	fail=$((fail + 1)); echo "  FAIL $*"
+	echo "integ $NAME: $*" >> "$R/failed"
+}
+skip() { skip=$((skip + 1)); echo "  skip $*"; }
+
+# t DESC CMD...: one check; CMD's output is shown only when it fails
+t() {
+	_d=$1; shift
+	if "$@" > "$T/.out" 2>&1; then ok "$_d"; else
+		not_ok "$_d"; sed 's/^/       | /' "$T/.out" | tail -25
+	fi
+}
+# t_fail DESC CMD...: CMD must fail
+t_fail() {
+	_d=$1; shift
+	if "$@" > "$T/.out" 2>&1; then
+		not_ok "$_d (expected failure)"; sed 's/^/       | /' "$T/.out" | tail -25
+	else ok "$_d"; fi
+}
+# t_out DESC EXPECTED CMD...: CMD's stdout+stderr contains EXPECTED (grep -E)
+t_out() {
+	_d=$1 _e=$2; shift 2
+	"$@" > "$T/.out" 2>&1
+	if grep -Eq -- "$_e" "$T/.out"; then ok "$_d"; else
+		not_ok "$_d (wanted /$_e/)"; sed 's/^/       | /' "$T/.out" | tail -25
+	fi
+}
+# t_rc DESC RC CMD...: CMD exits with RC
+t_rc() {
+	_d=$1 _w=$2; shift 2
+	"$@" > "$T/.out" 2>&1
+	_rc=$?
+	if [ "$_rc" = "$_w" ]; then ok "$_d"; else
+		not_ok "$_d (exit $_rc, wanted $_w)"; sed 's/^/       | /' "$T/.out" | tail -25
+	fi
+}
+
+# retry N CMD...: poll CMD every 50 ms, at most N times; never a bare sleep
+retry() {
+	_n=$1; shift
+	_i=0
+	until "$@" > /dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ "$_i" -ge "$_n" ] && return 1
+		sleep 0.05
+	done
+}
+
+# mkrootfs DIR: a busybox rootfs with the probe at /bin/probe
+mkrootfs() {
+	mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/etc" "$1/tmp" "$1/root" "$1/data"
+	cp /bin/busybox "$1/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"
+	done
+	[ -x "$PROBE" ] && cp "$PROBE" "$1/bin/probe"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000:app:/tmp:/bin/sh\n' > "$1/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\napp:x:1000:\nstaff:x:50:app\n' > "$1/etc/group"
+	chmod 1777 "$1/tmp"
+}
+
+# cg_enter: move this shell into a fresh child group of every cgroup hierarchy it is in,
+# so cabin's groups (created under the group cabin starts in) stay inside it.
+cg_enter() {
+	_id=cabin-test-$NAME-$$
+	while IFS=: read -r _h _ctl _path; do
+		case $_ctl in
+		"") _m=/sys/fs/cgroup/unified; [ -d "$_m" ] || _m=/sys/fs/cgroup ;;
+		name=*) continue ;;
+		*) _m=/sys/fs/cgroup/${_ctl%%,*}
+		   [ -d "$_m" ] || _m=/sys/fs/cgroup/$_ctl ;;
+		esac
+		[ -d "$_m$_path" ] || continue
+		_d=$_m${_path%/}/$_id
+		mkdir -p "$_d" 2>/dev/null || continue
+		echo $$ > "$_d/cgroup.procs" 2>/dev/null || { rmdir "$_d"; continue; }
+		CG_DIRS="$CG_DIRS $_d"
+	done < /proc/self/cgroup
+	export CG_DIRS
+}
+
+# kill every process left in our groups (never by name), move out, remove them deepest first
+cg_leave() {
+	for _d in $CG_DIRS; do
+		_parent=${_d%/*}
+		echo $$ > "$_parent/cgroup.procs" 2>/dev/null
+		find "$_d" -depth -type d 2>/dev/null | while read -r _g; do
+			[ -f "$_g/cgroup.freeze" ] && echo 0 > "$_g/cgroup.freeze" 2>/dev/null
+			[ -f "$_g/freezer.state" ] && echo THAWED > "$_g/freezer.state" 2>/dev/null
+			for _try in 1 2 3 4 5 6 7 8 9 10; do
+				_pids=$(cat "$_g/cgroup.procs" 2>/dev/null)
+				[ -z "$_pids" ] && break
+				for _p in $_pids; do kill -9 "$_p" 2>/dev/null; done
+				sleep 0.05
+			done
+			rmdir "$_g" 2>/dev/null
+		done
+	done
+	CG_DIRS=""
+}
+
+finish() {
+	_rc=$?
+	trap - EXIT INT TERM
+	cg_leave
+	# the pid namespace ends with us: every process the test started dies with it
+	rm -rf "$T" 2>/dev/null
+	echo "pass $pass fail $fail skip $skip" > "$R/integ_$NAME.count"
+	echo "$NAME: $pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
