@@ -3,6 +3,7 @@
  * kernel in the hooks: control files on mkdir, the no-internal-process rule on
  * subtree_control, process moves) for pure v2, pure v1 and hybrid layouts; plus, as
  * root, the real thing: v1 here, and v2's kill/freeze/clone3 on the unified mount. */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -865,6 +866,369 @@ static void test_missing_files(void **state)
 	assert_true(init_lay(&s, CONF_CGROUP_AUTO, NULL, "empty", &e) < 0);
 }
 
+/* ---- the real thing (root only) ---------------------------------------------------- */
+
+/* A test subtree cabin-unit-<pid> under our own group in every hierarchy cgroup_init
+ * found; we move into it so cgroup_init picks it as the base, and teardown moves us back
+ * and removes it, whatever failed in between. */
+static struct {
+	bool ready;
+	const char *why;
+	struct cgroup_sys s;
+	char orig[CG_NCTL][256];
+	char test[CG_NCTL][300];
+	bool made[CG_NCTL];
+	pid_t kids[4];
+	int nkids;
+} R;
+
+#define OK(call)                                                                            \
+	do {                                                                                \
+		int r_ = (call);                                                            \
+		if (r_ != 0)                                                                \
+			print_error("%s: %d (%s)\n", #call, r_, e.msg);                     \
+		assert_int_equal(r_, 0);                                                    \
+	} while (0)
+
+static void writev_(const char *path, long v)
+{
+	char b[32];
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	snprintf(b, sizeof(b), "%ld", v);
+	if (fd >= 0) {
+		if (write(fd, b, strlen(b)) < 0)
+			print_error("write %s: %s\n", path, strerror(errno));
+		close(fd);
+	}
+}
+
+static int real_setup(enum conf_cgroup mode, const char *tag)
+{
+	struct cgroup_sys o;
+	struct cabin_err e = { 0 };
+	char p[400];
+
+	memset(&R, 0, sizeof(R));
+	if (geteuid() != 0) {
+		R.why = "not root";
+		return 0;
+	}
+	if (cgroup_init(&o, mode, NULL, "/sys/fs/cgroup", "/proc/self/cgroup",
+			"/proc/self/mountinfo", &e) < 0 ||
+	    (mode == CONF_CGROUP_AUTO && o.version != 1) ||
+	    (mode == CONF_CGROUP_V2 && !o.have[CG_FREEZER])) {
+		R.why = mode == CONF_CGROUP_AUTO ? "not a cgroup v1 machine" : "no cgroup2 mount";
+		return 0;
+	}
+	for (int i = 0; i < CG_NCTL; i++) {
+		bool dup = false;
+
+		if (!o.have[i])
+			continue;
+		for (int j = 0; j < i; j++)
+			dup |= R.made[j] && !strcmp(o.base[j], o.base[i]);
+		if (dup)
+			continue;
+		snprintf(R.orig[i], sizeof(R.orig[i]), "%s", o.base[i]);
+		snprintf(R.test[i], sizeof(R.test[i]), "%s/cabin-%s-%d", o.base[i], tag, getpid());
+		if (mkdir(R.test[i], 0755) < 0) {
+			print_error("mkdir %s: %s\n", R.test[i], strerror(errno));
+			return -1;
+		}
+		R.made[i] = true;
+		snprintf(p, sizeof(p), "%s/cgroup.procs", R.test[i]);
+		writev_(p, getpid());
+	}
+	if (cgroup_init(&R.s, mode, NULL, "/sys/fs/cgroup", "/proc/self/cgroup",
+			"/proc/self/mountinfo", &e) < 0) {
+		print_error("cgroup_init: %s\n", e.msg);
+		return -1;
+	}
+	R.ready = true;
+	return 0;
+}
+
+static int real_teardown(void **state)
+{
+	struct cabin_err e = { 0 };
+	static const char *const names[] = { "ct", "oom" };
+	char p[400];
+	int st;
+
+	for (int i = 0; i < R.nkids; i++) {
+		kill(R.kids[i], SIGKILL);
+		waitpid(R.kids[i], &st, 0);
+	}
+	if (R.ready)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			cgroup_kill(&R.s, names[i], &e);
+			cgroup_destroy(&R.s, names[i], &e);
+		}
+	for (int i = 0; i < CG_NCTL; i++) {
+		if (!R.made[i])
+			continue;
+		snprintf(p, sizeof(p), "%s/cgroup.procs", R.orig[i]);
+		writev_(p, getpid());
+		snprintf(p, sizeof(p), "%s/" CGROUP_LEAF, R.test[i]);
+		rmdir(p);
+		for (int t = 0; t < 100 && rmdir(R.test[i]) < 0 && errno == EBUSY; t++)
+			usleep(10000);
+		if (isdir("%s", R.test[i]))
+			print_error("left behind: %s\n", R.test[i]);
+	}
+	memset(&R, 0, sizeof(R));
+	return 0;
+}
+
+static int real_v1_setup(void **state)
+{
+	return real_setup(CONF_CGROUP_AUTO, "unit");
+}
+
+static int real_v2_setup(void **state)
+{
+	return real_setup(CONF_CGROUP_V2, "unit2");
+}
+
+/* waitpid, bounded; on timeout the child is killed and -1 returned */
+static int wait_child(pid_t pid, int ms, int *status)
+{
+	for (int t = 0; t < ms; t += 10) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -1;
+}
+
+static void forget_kid(pid_t pid)
+{
+	for (int i = 0; i < R.nkids; i++)
+		if (R.kids[i] == pid)
+			R.kids[i] = R.kids[--R.nkids];
+}
+
+/* A child that, once let go, forks up to 20 sleepers, reports how many it got, and
+ * sleeps itself. Only raw syscalls after fork. */
+static pid_t forker(int *go, int *rep)
+{
+	int a[2], b[2];
+	pid_t pid;
+
+	assert_int_equal(pipe2(a, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(b, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		unsigned char n = 0;
+		char c;
+
+		if (read(a[0], &c, 1) != 1)
+			_exit(1);
+		for (int i = 0; i < 20; i++) {
+			pid_t k = fork();
+
+			if (k == 0)
+				for (;;)
+					pause();
+			if (k > 0)
+				n++;
+		}
+		if (write(b[1], &n, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	R.kids[R.nkids++] = pid;
+	close(a[0]);
+	close(b[1]);
+	*go = a[1];
+	*rep = b[0];
+	return pid;
+}
+
+static int read_byte(int fd, int ms)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	unsigned char c;
+
+	if (poll(&pfd, 1, ms) != 1 || read(fd, &c, 1) != 1)
+		return -1;
+	return c;
+}
+
+static void test_real_v1(void **state)
+{
+	struct cabin_err e = { 0 };
+	struct conf_ctr c = { 0 };
+	struct cgroup_stats st;
+	int go, rep, status;
+	pid_t pid;
+
+	if (!R.ready)
+		skip();
+	c.pids = 8;
+	c.memory = 32 << 20;
+	c.cpu_milli = 500;
+	c.cpu_weight = 100;
+	OK(cgroup_create(&R.s, "ct", &c, &e));
+	assert_string_equal(rd("%s/ct/memory.limit_in_bytes", R.s.base[CG_MEMORY]), "33554432\n");
+	if (strcmp(rd("%s/ct/memory.memsw.limit_in_bytes", R.s.base[CG_MEMORY]), "<missing>"))
+		assert_string_equal(rd("%s/ct/memory.memsw.limit_in_bytes", R.s.base[CG_MEMORY]),
+				    "33554432\n");
+	assert_string_equal(rd("%s/ct/pids.max", R.s.base[CG_PIDS]), "8\n");
+	assert_string_equal(rd("%s/ct/cpu.cfs_quota_us", R.s.base[CG_CPU]), "50000\n");
+	assert_string_equal(rd("%s/ct/cpu.shares", R.s.base[CG_CPU]), "2597\n");
+	if (R.s.have[CG_DEVICES]) {
+		const char *l = rd("%s/ct/devices.list", R.s.base[CG_DEVICES]);
+
+		assert_non_null(strstr(l, "c 1:3 rwm"));
+		assert_non_null(strstr(l, "c 136:* rwm"));
+		assert_null(strstr(l, "a *:* rwm"));
+	}
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+	assert_int_equal(cgroup_oom_kills(&R.s, "ct"), 0);
+
+	pid = forker(&go, &rep);
+	OK(cgroup_attach(&R.s, "ct", pid, &e));
+	assert_int_equal(write(go, "g", 1), 1);
+	/* pids.max=8 holds: the child and 7 of its 20 forks */
+	assert_int_equal(read_byte(rep, 5000), 7);
+	close(go);
+	close(rep);
+	assert_false(cgroup_is_empty(&R.s, "ct"));
+	OK(cgroup_stats(&R.s, "ct", &st, &e));
+	assert_int_equal(st.pids, 8);
+	assert_int_equal(st.mem_limit, 32 << 20);
+	assert_true(st.mem_bytes > 0);
+
+	OK(cgroup_freeze(&R.s, "ct", true, &e));
+	assert_string_equal(rd("%s/ct/freezer.state", R.s.base[CG_FREEZER]), "FROZEN\n");
+	OK(cgroup_freeze(&R.s, "ct", false, &e));
+	assert_string_equal(rd("%s/ct/freezer.state", R.s.base[CG_FREEZER]), "THAWED\n");
+
+	OK(cgroup_signal(&R.s, "ct", SIGCONT, &e));
+	OK(cgroup_kill(&R.s, "ct", &e));
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+	assert_int_equal(wait_child(pid, 2000, &status), 0);
+	forget_kid(pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+
+	OK(cgroup_destroy(&R.s, "ct", &e));
+	for (int i = 0; i < CG_NCTL; i++)
+		if (R.s.have[i])
+			assert_false(isdir("%s/ct", R.s.base[i]));
+}
+
+static void test_real_v1_oom(void **state)
+{
+	struct cabin_err e = { 0 };
+	struct conf_ctr c = { 0 };
+	int go, rep, status;
+	pid_t pid;
+	int a[2];
+
+	if (!R.ready)
+		skip();
+	(void)go;
+	(void)rep;
+	c.memory = 32 << 20;
+	OK(cgroup_create(&R.s, "oom", &c, &e));
+	assert_int_equal(cgroup_oom_kills(&R.s, "oom"), 0);
+	assert_int_equal(pipe2(a, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		size_t sz = 256 << 20;
+		char ch, *m;
+
+		if (read(a[0], &ch, 1) != 1)
+			_exit(1);
+		m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(2);
+		for (size_t i = 0; i < sz; i += 4096)
+			((volatile char *)m)[i] = 1;
+		_exit(0);
+	}
+	R.kids[R.nkids++] = pid;
+	close(a[0]);
+	OK(cgroup_attach(&R.s, "oom", pid, &e));
+	assert_int_equal(write(a[1], "g", 1), 1);
+	close(a[1]);
+	assert_int_equal(wait_child(pid, 10000, &status), 0);
+	forget_kid(pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	assert_true(cgroup_oom_kills(&R.s, "oom") >= 1);
+	OK(cgroup_kill(&R.s, "oom", &e));
+	OK(cgroup_destroy(&R.s, "oom", &e));
+}
+
+/* v2's own paths on a real cgroup2 mount (here the hybrid's unified one, which has no
+ * controllers but does have cgroup.kill, cgroup.freeze and CLONE_INTO_CGROUP) */
+static void test_real_v2(void **state)
+{
+	struct cabin_err e = { 0 };
+	struct conf_ctr c = { 0 };
+	struct clone_args ca;
+	int go, rep, status, fd;
+	pid_t pid, cl;
+	char pidline[32];
+
+	if (!R.ready)
+		skip();
+	assert_int_equal(R.s.version, 2);
+	OK(cgroup_create(&R.s, "ct", &c, &e));
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+
+	fd = cgroup_dirfd(&R.s, "ct");
+	assert_true(fd >= 0);
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)fd;
+	cl = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (cl == 0)
+		for (;;)
+			pause();
+	close(fd);
+	assert_true(cl > 0);
+	R.kids[R.nkids++] = cl;
+	snprintf(pidline, sizeof(pidline), "%d\n", cl);
+	assert_non_null(strstr(rd("%s/ct/cgroup.procs", R.s.v2base), pidline));
+
+	pid = forker(&go, &rep);
+	OK(cgroup_attach(&R.s, "ct", pid, &e));
+	assert_int_equal(write(go, "g", 1), 1);
+	assert_int_equal(read_byte(rep, 5000), 20);	/* no pids controller here */
+	close(go);
+	close(rep);
+	assert_false(cgroup_is_empty(&R.s, "ct"));
+
+	OK(cgroup_freeze(&R.s, "ct", true, &e));
+	assert_non_null(strstr(rd("%s/ct/cgroup.events", R.s.v2base), "frozen 1"));
+	OK(cgroup_freeze(&R.s, "ct", false, &e));
+	assert_non_null(strstr(rd("%s/ct/cgroup.events", R.s.v2base), "frozen 0"));
+
+	OK(cgroup_kill(&R.s, "ct", &e));
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+	assert_string_equal(rd("%s/ct/cgroup.procs", R.s.v2base), "");
+	assert_int_equal(wait_child(pid, 2000, &status), 0);
+	forget_kid(pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(wait_child(cl, 2000, &status), 0);
+	forget_kid(cl);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	OK(cgroup_destroy(&R.s, "ct", &e));
+	assert_false(isdir("%s/ct", R.s.v2base));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,5 +1254,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_files, fake_setup, fake_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest real[] = {
+		cmocka_unit_test_setup_teardown(test_real_v1, real_v1_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_v1_oom, real_v1_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_v2, real_v2_setup, real_teardown),
+	};
+	int r = cmocka_run_group_tests_name("fake trees", tests, NULL, NULL);
+
+	return r | cmocka_run_group_tests_name("real cgroups", real, NULL, NULL);
 }
