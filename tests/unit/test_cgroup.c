@@ -29,7 +29,7 @@
 #include "cabin/cgroup.h"
 
 static char tmp[256];
-static char home[512];	/* fake: the cgroup.procs file our pid is in */
+static char home[512]; /* fake: the cgroup.procs file our pid is in */
 
 /* ---- file helpers ---------------------------------------------------------------- */
 
@@ -109,16 +109,25 @@ static bool isdir(const char *f, ...)
 /* ---- the fake kernel ------------------------------------------------------------- */
 
 static const char *const v2files[][2] = {
-	{ "cgroup.procs", "" },		{ "cgroup.events", "populated 0\nfrozen 0\n" },
-	{ "cgroup.freeze", "0" },	{ "cgroup.kill", "" },
-	{ "cgroup.controllers", "" },	{ "cgroup.subtree_control", "" },
-	{ "memory.max", "max" },	{ "memory.high", "max" },
-	{ "memory.swap.max", "max" },	{ "memory.oom.group", "0" },
+	{ "cgroup.procs", "" },
+	{ "cgroup.events", "populated 0\nfrozen 0\n" },
+	{ "cgroup.freeze", "0" },
+	{ "cgroup.kill", "" },
+	{ "cgroup.controllers", "" },
+	{ "cgroup.subtree_control", "" },
+	{ "memory.max", "max" },
+	{ "memory.high", "max" },
+	{ "memory.swap.max", "max" },
+	{ "memory.oom.group", "0" },
 	{ "memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n" },
-	{ "memory.current", "0" },	{ "cpu.max", "max 100000" },
-	{ "cpu.weight", "100" },	{ "cpu.stat", "usage_usec 0\n" },
-	{ "pids.max", "max" },		{ "pids.current", "0" },
-	{ "io.weight", "default 100" }, { "io.stat", "" },
+	{ "memory.current", "0" },
+	{ "cpu.max", "max 100000" },
+	{ "cpu.weight", "100" },
+	{ "cpu.stat", "usage_usec 0\n" },
+	{ "pids.max", "max" },
+	{ "pids.current", "0" },
+	{ "io.weight", "default 100" },
+	{ "io.stat", "" },
 };
 
 static const char *const v1files[][3] = {
@@ -157,8 +166,8 @@ static void on_mkdir(const char *dir)
 		char avail[512];
 
 		/* a child may use what its parent enabled in subtree_control */
-		snprintf(avail, sizeof(avail), "%s", rd("%.*s/cgroup.subtree_control",
-						      (int)(strrchr(dir, '/') - dir), dir));
+		snprintf(avail, sizeof(avail), "%s",
+			 rd("%.*s/cgroup.subtree_control", (int)(strrchr(dir, '/') - dir), dir));
 		for (size_t i = 0; i < sizeof(v2files) / sizeof(v2files[0]); i++)
 			mkfv(v2files[i][1], "%s/%s", dir, v2files[i][0]);
 		if (strcmp(avail, "<missing>"))
@@ -276,8 +285,9 @@ static void fake_group(const char *f, ...)
 	on_mkdir(p);
 }
 
-static const char *const v1hier[] = { "memory", "cpu,cpuacct", "pids", "blkio", "freezer",
-				      "devices" };
+static const char *const v1hier[] = {
+	"memory", "cpu,cpuacct", "pids", "blkio", "freezer", "devices"
+};
 
 /* v1 hierarchies under <tmp>/<lay>; our group /svc everywhere, memory /svc/mem */
 static void build_v1(const char *lay, bool with_unified)
@@ -292,9 +302,10 @@ static void build_v1(const char *lay, bool with_unified)
 
 		fake_group("%s/%s/%s", tmp, lay, v1hier[i]);
 		fake_group("%s/%s/%s/%s", tmp, lay, v1hier[i], grp);
-		n += snprintf(mi + n, sizeof(mi) - n,
-			      "%d 23 0:%d / %s/%s/%s rw,nosuid,nodev shared:%d - cgroup cgroup rw,%s\n",
-			      id, id, tmp, lay, v1hier[i], id, v1hier[i]);
+		n += snprintf(
+			mi + n, sizeof(mi) - n,
+			"%d 23 0:%d / %s/%s/%s rw,nosuid,nodev shared:%d - cgroup cgroup rw,%s\n",
+			id, id, tmp, lay, v1hier[i], id, v1hier[i]);
 		id++;
 		snprintf(sc + strlen(sc), sizeof(sc) - strlen(sc), "%zu:%s:/%s\n", 12 - i,
 			 v1hier[i], grp);
@@ -309,8 +320,8 @@ static void build_v1(const char *lay, bool with_unified)
 		mkfv("hugetlb", "%s/%s/unified/cgroup.controllers", tmp, lay);
 		fake_group("%s/%s/unified/svc", tmp, lay);
 		n += snprintf(mi + n, sizeof(mi) - n,
-			      "98 23 0:98 / %s/%s/unified rw - cgroup2 cgroup2 rw,nsdelegate\n", tmp,
-			      lay);
+			      "98 23 0:98 / %s/%s/unified rw - cgroup2 cgroup2 rw,nsdelegate\n",
+			      tmp, lay);
 		strcat(sc, "0::/svc\n");
 	}
 	mkfv(mi, "%s/%s.mountinfo", tmp, lay);
@@ -472,7 +483,7 @@ static void test_v2_defaults_and_min_quota(void **state)
 
 	build_v2("cpu io memory pids", false);
 	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v2", &e), 0);
-	c.cpu_milli = 5;	/* 0.005 cores: the kernel's minimum quota is 1 ms */
+	c.cpu_milli = 5; /* 0.005 cores: the kernel's minimum quota is 1 ms */
 	assert_int_equal(cgroup_create(&s, "db", &c, &e), 0);
 	assert_string_equal(rd("%s/v2/user/cabin/db/cpu.max", tmp), "1000 100000");
 	/* pids.max is always set; unset limits keep the kernel's values */
@@ -506,7 +517,7 @@ static void test_v2_stats(void **state)
 	assert_int_equal(cgroup_stats(&s, "db", &st, &e), 0);
 	assert_int_equal(st.cpu_usec, 1234);
 	assert_int_equal(st.mem_bytes, 4096);
-	assert_int_equal(st.mem_limit, 0);	/* "max" */
+	assert_int_equal(st.mem_limit, 0); /* "max" */
 	assert_int_equal(st.pids, 3);
 	assert_int_equal(st.io_rbytes, 101);
 	assert_int_equal(st.io_wbytes, 202);
@@ -546,7 +557,7 @@ static void test_v2_stale_group(void **state)
 	mkfv("1", "%s/v2/user/cabin/db/memory.max", tmp);
 	c.memory = 2 << 20;
 	assert_int_equal(cgroup_create(&s, "db", &c, &e), 0);
-	assert_string_equal(rd("%s/v2/user/cabin/db/cgroup.kill", tmp), "");	/* recreated */
+	assert_string_equal(rd("%s/v2/user/cabin/db/cgroup.kill", tmp), ""); /* recreated */
 	assert_string_equal(rd("%s/v2/user/cabin/db/memory.max", tmp), "2097152");
 	assert_false(isdir("%s/v2/user/cabin/db/inner", tmp));
 }
@@ -599,7 +610,7 @@ static void test_v1_detect(void **state)
 	assert_string_equal(s.base[CG_MEMORY], want);
 	snprintf(want, sizeof(want), "%s/v1/cpu,cpuacct/svc", tmp);
 	assert_string_equal(s.base[CG_CPU], want);
-	assert_string_equal(s.base[CG_CPUACCT], want);	/* co-mounted: one directory */
+	assert_string_equal(s.base[CG_CPUACCT], want); /* co-mounted: one directory */
 	snprintf(want, sizeof(want), "%s/v1/blkio/svc", tmp);
 	assert_string_equal(s.base[CG_IO], want);
 	for (int i = 0; i < CG_NCTL; i++)
@@ -627,7 +638,7 @@ static void test_v1_create_limits(void **state)
 	assert_string_equal(rd("%s/memory.soft_limit_in_bytes", m), "50331648");
 	assert_string_equal(rd("%s/cpu.cfs_period_us", cpu), "100000");
 	assert_string_equal(rd("%s/cpu.cfs_quota_us", cpu), "50000");
-	assert_string_equal(rd("%s/cpu.shares", cpu), "2597");	/* weight 100 */
+	assert_string_equal(rd("%s/cpu.shares", cpu), "2597"); /* weight 100 */
 	assert_string_equal(rd("%s/pids.max", p), "64");
 	assert_string_equal(rd("%s/v1/blkio/svc/web/blkio.weight", tmp), "504");
 	assert_true(isdir("%s/v1/freezer/svc/web", tmp));
@@ -668,8 +679,13 @@ static void test_v1_create_limits(void **state)
 
 static void test_v1_weights(void **state)
 {
-	static const struct { uint32_t w; const char *shares, *blkio; } t[] = {
-		{ 1, "2", "10" }, { 10000, "262144", "1000" }, { 39, "998", "13" },
+	static const struct {
+		uint32_t w;
+		const char *shares, *blkio;
+	} t[] = {
+		{ 1, "2", "10" },
+		{ 10000, "262144", "1000" },
+		{ 39, "998", "13" },
 		{ 5000, "131059", "504" },
 	};
 	struct cgroup_sys s;
@@ -712,7 +728,7 @@ static void test_v1_stats(void **state)
 	assert_int_equal(cgroup_stats(&s, "db", &st, &e), 0);
 	assert_int_equal(st.cpu_usec, 5000);
 	assert_int_equal(st.mem_bytes, 8192);
-	assert_int_equal(st.mem_limit, 0);	/* v1 "unlimited" */
+	assert_int_equal(st.mem_limit, 0); /* v1 "unlimited" */
 	assert_int_equal(st.pids, 2);
 	assert_int_equal(st.io_rbytes, 11);
 	assert_int_equal(st.io_wbytes, 22);
@@ -797,9 +813,13 @@ static void test_hybrid(void **state)
 static void test_bad_parent_and_names(void **state)
 {
 	static const char *const parents[] = { "..", "/..", "a/../b", "a/..", "./a", "/" };
-	static const char *const names[] = { "", ".", "..", "../x", "a/b", CGROUP_LEAF,
-					     ".hidden", "-x", "a b",
-					     "0123456789012345678901234567890123456789012345678901234567890123" };
+	static const char *const names[] = {
+		"",	   ".",
+		"..",	   "../x",
+		"a/b",	   CGROUP_LEAF,
+		".hidden", "-x",
+		"a b",	   "0123456789012345678901234567890123456789012345678901234567890123"
+	};
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
 	struct conf_ctr c = { 0 };
@@ -882,12 +902,12 @@ static struct {
 	int nkids;
 } R;
 
-#define OK(call)                                                                            \
-	do {                                                                                \
-		int r_ = (call);                                                            \
-		if (r_ != 0)                                                                \
-			print_error("%s: %d (%s)\n", #call, r_, e.msg);                     \
-		assert_int_equal(r_, 0);                                                    \
+#define OK(call)                                                        \
+	do {                                                            \
+		int r_ = (call);                                        \
+		if (r_ != 0)                                            \
+			print_error("%s: %d (%s)\n", #call, r_, e.msg); \
+		assert_int_equal(r_, 0);                                \
 	} while (0)
 
 static void writev_(const char *path, long v)
@@ -1205,7 +1225,7 @@ static void test_real_v2(void **state)
 	pid = forker(&go, &rep);
 	OK(cgroup_attach(&R.s, "ct", pid, &e));
 	assert_int_equal(write(go, "g", 1), 1);
-	assert_int_equal(read_byte(rep, 5000), 20);	/* no pids controller here */
+	assert_int_equal(read_byte(rep, 5000), 20); /* no pids controller here */
 	close(go);
 	close(rep);
 	assert_false(cgroup_is_empty(&R.s, "ct"));
@@ -1233,14 +1253,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_v2_detect_leaf, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_v2_no_move_when_empty, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_no_move_when_empty, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_create_limits, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_defaults_and_min_quota, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_stats, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_v2_missing_controller, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_missing_controller, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_stale_group, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_v2_busy_with_others, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_busy_with_others, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_parent, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_detect, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_create_limits, fake_setup, fake_teardown),
@@ -1249,7 +1272,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v1_parent, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_mount_root, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_hybrid, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_parent_and_names, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_parent_and_names, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_truncation, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_files, fake_setup, fake_teardown),
 	};
