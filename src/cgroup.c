@@ -649,6 +649,7 @@ static int make_base(char *out, const struct mnt *m, const char *parent)
 {
 	const char *rel = m->path;
 	size_t rl = strlen(m->root);
+	int r;
 
 	if (parent) {
 		while (*parent == '/')
@@ -659,9 +660,16 @@ static int make_base(char *out, const struct mnt *m, const char *parent)
 		rel += rl;
 	while (*rel == '/')
 		rel++;
-	if (!*rel)
-		return fmt(out, 256, "%s", m->dir);
-	return fmt(out, 256, "%s/%s", m->dir, rel);
+	r = *rel ? fmt(out, 256, "%s/%s", m->dir, rel) : fmt(out, 256, "%s", m->dir);
+	if (r == 0) {
+		/* a cabin that moved itself into the leaf earlier (re-init, restart in the
+		 * same group) still has the group above it as its base */
+		char *leaf = strrchr(out, '/');
+
+		if (leaf && !strcmp(leaf + 1, CGROUP_LEAF))
+			*leaf = 0;
+	}
+	return r;
 }
 
 /* v2: enable every wanted controller dir offers to its children; best effort */

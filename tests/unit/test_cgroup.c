@@ -419,6 +419,25 @@ static void test_v2_no_move_when_empty(void **state)
 	assert_false(s.have[CG_CPU] || s.have[CG_IO]);
 }
 
+static void test_v2_reinit_from_leaf(void **state)
+{
+	struct cgroup_sys s;
+	struct cabin_err e = { 0 };
+	char want[300];
+
+	build_v2("cpu io memory pids", true);
+	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v2", &e), 0);
+	assert_true(s.moved);
+	/* now /proc/self/cgroup names the leaf: the base stays the group above it */
+	mkfv("0::/user/cabin/" CGROUP_LEAF "\n", "%s/v2.cgroup", tmp);
+	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v2", &e), 0);
+	snprintf(want, sizeof(want), "%s/v2/user/cabin", tmp);
+	assert_string_equal(s.v2base, want);
+	assert_false(s.moved);
+	assert_false(isdir("%s/v2/user/cabin/" CGROUP_LEAF "/" CGROUP_LEAF, tmp));
+	assert_true(s.have[CG_MEMORY]);
+}
+
 static void test_v2_create_limits(void **state)
 {
 	struct cgroup_sys s;
@@ -1255,6 +1274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_detect_leaf, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_no_move_when_empty, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_reinit_from_leaf, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_create_limits, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_defaults_and_min_quota, fake_setup,
 						fake_teardown),
