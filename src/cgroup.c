@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -1289,6 +1291,60 @@ long cgroup_oom_kills(const struct cgroup_sys *s, const char *name)
 	if (!kv(buf, "oom_kill", &v))
 		return -EOPNOTSUPP;
 	return (long)v;
+}
+
+int cgroup_oom_fd(const struct cgroup_sys *s, const char *name, uint32_t *events,
+		  struct cabin_err *e)
+{
+	char path[PATHSZ], ctl[PATHSZ], val[32];
+	int efd, ofd, r;
+
+	r = check_name(name, e);
+	if (r < 0)
+		return r;
+	if (!s->have[CG_MEMORY])
+		return err_set(e, EOPNOTSUPP, "cgroup: no memory controller for OOM events");
+	if (gpath(path, s, CG_MEMORY, name,
+		  s->version == 2 ? "memory.events" : "memory.oom_control") < 0 ||
+	    gpath(ctl, s, CG_MEMORY, name, "cgroup.event_control") < 0)
+		return err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", name);
+	ofd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ofd < 0)
+		return err_sys(e, "cgroup: unable to open %s", path);
+	if (s->version == 2) {
+		*events = EPOLLPRI;
+		return ofd;
+	}
+	/* v1: "<eventfd> <fd of memory.oom_control>" registers the notification; the
+	 * kernel drops it when the eventfd is closed or the group removed */
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0) {
+		r = err_sys(e, "cgroup: eventfd");
+		close(ofd);
+		return r;
+	}
+	snprintf(val, sizeof(val), "%d %d", efd, ofd);
+	r = writef(ctl, val);
+	close(ofd);
+	if (r < 0) {
+		close(efd);
+		return err_set(e, -r, "cgroup: unable to register OOM events in %s", ctl);
+	}
+	*events = EPOLLIN;
+	return efd;
+}
+
+void cgroup_oom_drain(const struct cgroup_sys *s, int fd)
+{
+	char buf[512];
+
+	/* v2: reading the file acknowledges the change; v1: read the eventfd counter */
+	if (s->version == 2)
+		while (pread(fd, buf, sizeof(buf), 0) < 0 && errno == EINTR)
+			;
+	else
+		while (read(fd, buf, 8) < 0 && errno == EINTR)
+			;
 }
 
 static bool read_u64(const struct cgroup_sys *s, int ctl, const char *name, const char *file,

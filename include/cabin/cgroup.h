@@ -62,6 +62,14 @@ bool cgroup_is_empty(const struct cgroup_sys *s, const char *name);
 /* Number of OOM kills seen in the group (memory.events oom_kill / v1 oom_control), or
  * -errno when it cannot be read (no memory controller: -EOPNOTSUPP). */
 long cgroup_oom_kills(const struct cgroup_sys *s, const char *name);
+/* An fd that wakes up on OOM events of the group, for epoll; *events gets the mask to
+ * wait for: EPOLLIN on v1 (an eventfd registered on memory.oom_control), EPOLLPRI on v2
+ * (memory.events, which the kernel marks on every change). On wake-up call
+ * cgroup_oom_drain() and then cgroup_oom_kills(). The caller closes it (before or after
+ * the group is gone). -errno if there is no memory controller. */
+int cgroup_oom_fd(const struct cgroup_sys *s, const char *name, uint32_t *events,
+		  struct cabin_err *e);
+void cgroup_oom_drain(const struct cgroup_sys *s, int fd);
 
 struct cgroup_stats {
 	uint64_t cpu_usec;

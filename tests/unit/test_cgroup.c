@@ -487,6 +487,18 @@ static void test_v2_create_limits(void **state)
 	assert_int_equal(cgroup_oom_kills(&s, "web-1"), 0);
 	mkfv("low 0\nhigh 4\nmax 9\noom 3\noom_kill 3\noom_group_kill 1\n", "%s/memory.events", g);
 	assert_int_equal(cgroup_oom_kills(&s, "web-1"), 3);
+	{
+		uint32_t ev = 0;
+		int ofd = cgroup_oom_fd(&s, "web-1", &ev, &e);
+		char b[64];
+
+		assert_true(ofd >= 0);
+		assert_int_equal(ev, 0x002 /* EPOLLPRI */);
+		assert_true(pread(ofd, b, sizeof(b), 0) > 0); /* memory.events itself */
+		assert_memory_equal(b, "low 0", 5);
+		cgroup_oom_drain(&s, ofd);
+		close(ofd);
+	}
 
 	assert_int_equal(cgroup_destroy(&s, "web-1", &e), 0);
 	assert_false(isdir("%s", g));
@@ -1167,17 +1179,24 @@ static void test_real_v1_oom(void **state)
 {
 	struct cabin_err e = { 0 };
 	struct conf_ctr c = { 0 };
-	int go, rep, status;
+	struct pollfd pfd;
+	uint32_t events = 0;
+	int status, efd;
 	pid_t pid;
 	int a[2];
 
 	if (!R.ready)
 		skip();
-	(void)go;
-	(void)rep;
 	c.memory = 32 << 20;
 	OK(cgroup_create(&R.s, "oom", &c, &e));
 	assert_int_equal(cgroup_oom_kills(&R.s, "oom"), 0);
+	efd = cgroup_oom_fd(&R.s, "oom", &events, &e);
+	if (efd < 0)
+		print_error("cgroup_oom_fd: %s\n", e.msg);
+	assert_true(efd >= 0);
+	assert_int_equal(events, POLLIN);
+	pfd = (struct pollfd){ efd, POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 0), 0); /* nothing yet */
 	assert_int_equal(pipe2(a, O_CLOEXEC), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -1204,6 +1223,11 @@ static void test_real_v1_oom(void **state)
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGKILL);
 	assert_true(cgroup_oom_kills(&R.s, "oom") >= 1);
+	/* the notification fired, and draining it resets the fd */
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+	cgroup_oom_drain(&R.s, efd);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	close(efd);
 	OK(cgroup_kill(&R.s, "oom", &e));
 	OK(cgroup_destroy(&R.s, "oom", &e));
 }
@@ -1274,7 +1298,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_detect_leaf, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_no_move_when_empty, fake_setup,
 						fake_teardown),
-		cmocka_unit_test_setup_teardown(test_v2_reinit_from_leaf, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_reinit_from_leaf, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_create_limits, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_defaults_and_min_quota, fake_setup,
 						fake_teardown),
