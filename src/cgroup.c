@@ -1053,6 +1053,7 @@ static int limits_v1(const struct cgroup_sys *s, const char *name, const struct 
 int cgroup_create(const struct cgroup_sys *s, const char *name, const struct conf_ctr *c,
 		  struct cabin_err *e)
 {
+	struct cabin_err e2;
 	char dir[PATHSZ];
 	bool stale = false;
 	int r;
@@ -1077,7 +1078,8 @@ int cgroup_create(const struct cgroup_sys *s, const char *name, const struct con
 		r = cgroup_destroy(s, name, e);
 		if (r < 0 && !cgroup_is_empty(s, name))
 			return r;
-		err_clear(e);
+		if (e)
+			err_clear(e);
 	}
 	for (int i = 0; i < CG_NCTL; i++) {
 		if (s->version == 2 ? i > 0 : !first_of(s, i))
@@ -1093,11 +1095,8 @@ int cgroup_create(const struct cgroup_sys *s, const char *name, const struct con
 	if (r < 0)
 		goto undo;
 	return 0;
-undo : {
-	struct cabin_err e2;
-
+undo:
 	cgroup_destroy(s, name, &e2);
-}
 	return r;
 }
 

@@ -1000,6 +1000,19 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 	return 0;
 }
 
+/* waitpid, bounded; on timeout the child is killed and -1 returned */
+static int wait_child(pid_t pid, int ms, int *status)
+{
+	for (int t = 0; t < ms; t += 10) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -1;
+}
+
 static int real_teardown(void **state)
 {
 	struct cabin_err e = { 0 };
@@ -1007,15 +1020,18 @@ static int real_teardown(void **state)
 	char p[400];
 	int st;
 
-	for (int i = 0; i < R.nkids; i++) {
-		kill(R.kids[i], SIGKILL);
-		waitpid(R.kids[i], &st, 0);
-	}
+	/* the groups first: a kid in a frozen v1 group dies only once thawed */
 	if (R.ready)
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			cgroup_freeze(&R.s, names[i], false, &e);
 			cgroup_kill(&R.s, names[i], &e);
 			cgroup_destroy(&R.s, names[i], &e);
 		}
+	for (int i = 0; i < R.nkids; i++) {
+		kill(R.kids[i], SIGKILL);
+		if (wait_child(R.kids[i], 2000, &st) < 0)
+			print_error("kid %d did not die\n", R.kids[i]);
+	}
 	for (int i = 0; i < CG_NCTL; i++) {
 		if (!R.made[i])
 			continue;
@@ -1040,19 +1056,6 @@ static int real_v1_setup(void **state)
 static int real_v2_setup(void **state)
 {
 	return real_setup(CONF_CGROUP_V2, "unit2");
-}
-
-/* waitpid, bounded; on timeout the child is killed and -1 returned */
-static int wait_child(pid_t pid, int ms, int *status)
-{
-	for (int t = 0; t < ms; t += 10) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return 0;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, status, 0);
-	return -1;
 }
 
 static void forget_kid(pid_t pid)
@@ -1232,6 +1235,49 @@ static void test_real_v1_oom(void **state)
 	OK(cgroup_destroy(&R.s, "oom", &e));
 }
 
+/* a group left behind with live processes: create kills them and starts afresh (B10) */
+static void test_real_v1_stale(void **state)
+{
+	struct cabin_err e = { 0 };
+	struct conf_ctr c = { 0 };
+	int go, rep, status;
+	pid_t pid;
+
+	if (!R.ready)
+		skip();
+	c.pids = 4;
+	OK(cgroup_create(&R.s, "ct", &c, &e));
+	pid = forker(&go, &rep);
+	OK(cgroup_attach(&R.s, "ct", pid, &e));
+	assert_int_equal(write(go, "g", 1), 1);
+	assert_int_equal(read_byte(rep, 5000), 3);
+	close(go);
+	close(rep);
+	c.pids = 16;
+	OK(cgroup_create(&R.s, "ct", &c, &e));
+	assert_int_equal(wait_child(pid, 2000, &status), 0);
+	forget_kid(pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+	assert_string_equal(rd("%s/ct/pids.max", R.s.base[CG_PIDS]), "16\n");
+
+	/* stop_signal to everybody: SIGTERM's default action ends them all */
+	pid = forker(&go, &rep);
+	OK(cgroup_attach(&R.s, "ct", pid, &e));
+	assert_int_equal(write(go, "g", 1), 1);
+	assert_int_equal(read_byte(rep, 5000), 15);
+	close(go);
+	close(rep);
+	OK(cgroup_signal(&R.s, "ct", SIGTERM, &e));
+	assert_int_equal(wait_child(pid, 2000, &status), 0);
+	forget_kid(pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	for (int t = 0; t < 200 && !cgroup_is_empty(&R.s, "ct"); t++)
+		usleep(10000);
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+	OK(cgroup_destroy(&R.s, "ct", &e));
+}
+
 /* v2's own paths on a real cgroup2 mount (here the hybrid's unified one, which has no
  * controllers but does have cgroup.kill, cgroup.freeze and CLONE_INTO_CGROUP) */
 static void test_real_v2(void **state)
@@ -1326,6 +1372,7 @@ int main(void)
 	const struct CMUnitTest real[] = {
 		cmocka_unit_test_setup_teardown(test_real_v1, real_v1_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_v1_oom, real_v1_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_v1_stale, real_v1_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_v2, real_v2_setup, real_teardown),
 	};
 	int r = cmocka_run_group_tests_name("fake trees", tests, NULL, NULL);
