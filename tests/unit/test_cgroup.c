@@ -929,6 +929,7 @@ static struct {
 	char orig[CG_NCTL][256];
 	char test[CG_NCTL][300];
 	bool made[CG_NCTL];
+	bool orig_moved; /* pure v2: discovery itself moved us into orig/CGROUP_LEAF */
 	pid_t kids[4];
 	int nkids;
 } R;
@@ -972,6 +973,7 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 		R.why = mode == CONF_CGROUP_AUTO ? "not a cgroup v1 machine" : "no cgroup2 mount";
 		return 0;
 	}
+	R.orig_moved = o.moved;
 	for (int i = 0; i < CG_NCTL; i++) {
 		bool dup = false;
 
@@ -1043,6 +1045,10 @@ static int real_teardown(void **state)
 			usleep(10000);
 		if (isdir("%s", R.test[i]))
 			print_error("left behind: %s\n", R.test[i]);
+		if (R.orig_moved) {
+			snprintf(p, sizeof(p), "%s/" CGROUP_LEAF, R.orig[i]);
+			rmdir(p);
+		}
 	}
 	memset(&R, 0, sizeof(R));
 	return 0;
