@@ -1627,6 +1627,10 @@ static void parse_line(struct pstate *ps, char *s)
 	*eq = 0;
 	key = trim(s);
 	v = trim(eq + 1);
+	if (!*key) {
+		perr(ps, "missing key before '='");
+		return;
+	}
 	k = key_find(key);
 	if (k < 0) {
 		const char *sug = key_suggest(key);
