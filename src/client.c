@@ -15,6 +15,7 @@
 #include "cabin/cli.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
+#include "generated/config.h"
 
 enum { OUT_TABLE, OUT_KV, OUT_JSON };
 
@@ -656,7 +657,8 @@ int client_main(int argc, char **argv)
 		fdprintf(2, "cabin: unknown command '%s'\n", argv[0]);
 		return usage_err(NULL, NULL, NULL);
 	}
-	pos = xrealloc(NULL, argc * sizeof(char *));
+	/* positionals are packed into argv itself: never ahead of the scan */
+	pos = argv + 1;
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
 		if (optsdone || arg[0] != '-' || !arg[1] || (c->posopts && npos)) {
@@ -679,6 +681,8 @@ int client_main(int argc, char **argv)
 				fmt = argv[++i];
 			else
 				lines = argv[++i];
+		} else if (arg[1] == 'o' && arg[2]) {
+			fmt = arg + 2;		/* -ojson */
 		} else if (!strcmp(arg, "--save") && !strcmp(c->name, "create")) {
 			save = true;
 		} else if (!strcmp(arg, "--no-stream") && c->kind == K_STATS) {
@@ -759,7 +763,11 @@ int client_main(int argc, char **argv)
 	for (i = 0; i < npos; i++)
 		wire[nw++] = pos[i];
 
-	rundir = cli_rundir_path(rundir);
+	/* as cli_rundir_path() in main.c, which unit tests do not link */
+	if (!rundir)
+		rundir = getenv("CABIN_RUNDIR");
+	if (!rundir || !*rundir)
+		rundir = CONFIG_DEFAULT_RUNDIR;
 	if (c->kind == K_STATS) {
 		rc = stats_run(rundir, nw, wire, &o, !nostream);
 	} else {
@@ -778,6 +786,5 @@ int client_main(int argc, char **argv)
 	fflush(stdout);
 	recs_free(&o.rs);
 	free(wire);
-	free(pos);
 	return rc;
 }

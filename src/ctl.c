@@ -408,14 +408,16 @@ fail:
 	return -e->code;
 }
 
+static char inbuf[2 * PIPE_BUF];	/* .bss, not .data */
+
 /* the partial line of the listening FIFO between reads (and between calls when a
  * batch ends in the middle of the data) */
 static struct {
 	int fd;
 	size_t len;
 	bool skip;		/* dropping the rest of an oversized line */
-	char buf[2 * PIPE_BUF];
-} in = { .fd = -1 };
+	char *buf;
+} in = { .fd = -1, .buf = inbuf };
 
 int ctl_listen(const char *rundir, struct cabin_err *e)
 {
@@ -542,9 +544,9 @@ int ctl_serve(int fd, const char *rundir, ctl_handler on_req, void *ctx)
 	}
 	for (;;) {
 		n += scan(rundir, on_req, ctx);
-		if (n >= CTL_SERVE_BATCH || in.len == sizeof(in.buf))
+		if (n >= CTL_SERVE_BATCH || in.len == sizeof(inbuf))
 			return 0;
-		r = read(fd, in.buf + in.len, sizeof(in.buf) - in.len);
+		r = read(fd, in.buf + in.len, sizeof(inbuf) - in.len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno != EAGAIN)
