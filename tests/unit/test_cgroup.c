@@ -999,6 +999,9 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 		return -1;
 	}
 	R.ready = true;
+	for (int i = 0; i < CG_NCTL; i++)
+		if (R.s.have[i] && (R.s.version == 1 || i == 0))
+			print_message("base: %s\n", R.s.base[i]);
 	return 0;
 }
 
