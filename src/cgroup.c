@@ -26,7 +26,7 @@
 #define RMDIR_MS 1000  /* cgroup_destroy: total bound for EBUSY retries */
 #define FREEZE_MS 1000 /* cgroup_freeze: wait for the kernel to settle */
 #define NAP_MS 10
-#define MAXDEPTH 6     /* sub-groups a container may have made (v2 cgroupns) */
+#define MAXDEPTH 16    /* sub-groups a container may have made (v2 cgroupns) */
 #define QUOTA_MIN 1000 /* the kernel refuses cfs quotas under 1 ms */
 #define PERIOD 100000
 
@@ -450,13 +450,23 @@ static int procs(const struct cgroup_sys *s, const char *name, int sig, bool all
 	return w.count;
 }
 
-/* Remove dir and its sub-groups, deepest first; EBUSY retried until the deadline. */
+struct rm {
+	uint64_t deadline;
+	int depth;
+};
+
+/* Remove dir and its sub-groups, deepest first; EBUSY retried until the deadline. Depth
+ * is bounded: a container must not be able to overflow our stack with nested groups. */
 static int rm_tree(const char *dir, void *arg)
 {
-	const uint64_t *deadline = arg;
+	struct rm *rm = arg;
 	int r;
 
-	r = each_subdir(dir, rm_tree, arg);
+	if (rm->depth > MAXDEPTH)
+		return -ELOOP;
+	rm->depth++;
+	r = each_subdir(dir, rm_tree, rm);
+	rm->depth--;
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -465,7 +475,7 @@ static int rm_tree(const char *dir, void *arg)
 		r = rmd(dir);
 		if (r == 0 || r == -ENOENT)
 			return 0;
-		if (r != -EBUSY || now_ms() >= *deadline)
+		if (r != -EBUSY || now_ms() >= rm->deadline)
 			return r;
 		nap();
 	}
@@ -1253,7 +1263,7 @@ int cgroup_kill(const struct cgroup_sys *s, const char *name, struct cabin_err *
 
 int cgroup_destroy(const struct cgroup_sys *s, const char *name, struct cabin_err *e)
 {
-	uint64_t deadline = now_ms() + RMDIR_MS;
+	struct rm rm = { now_ms() + RMDIR_MS, 0 };
 	char dir[PATHSZ];
 	int r, ret = 0;
 
@@ -1264,7 +1274,7 @@ int cgroup_destroy(const struct cgroup_sys *s, const char *name, struct cabin_er
 			continue;
 		if (gpath(dir, s, i, name, NULL) < 0)
 			return err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", name);
-		r = rm_tree(dir, &deadline);
+		r = rm_tree(dir, &rm);
 		if (r < 0 && !ret)
 			ret = err_set(e, -r, "cgroup: unable to remove %s", dir);
 	}

@@ -591,6 +591,14 @@ static void test_v2_stale_group(void **state)
 	assert_string_equal(rd("%s/v2/user/cabin/db/cgroup.kill", tmp), ""); /* recreated */
 	assert_string_equal(rd("%s/v2/user/cabin/db/memory.max", tmp), "2097152");
 	assert_false(isdir("%s/v2/user/cabin/db/inner", tmp));
+
+	/* nesting deeper than we are willing to recurse: refused, not a stack overflow */
+	fake_group("%s/v2/user/cabin/deep/1/2/3/4/5/6/7/8/9/a/b/c/d/e/f/g/h/i", tmp);
+	assert_int_equal(cgroup_destroy(&s, "deep", &e), -ELOOP);
+	assert_true(isdir("%s/v2/user/cabin/deep/1/2/3/4/5/6/7/8/9/a/b/c/d/e/f/g/h/i", tmp));
+	fake_group("%s/v2/user/cabin/deep2/1/2/3/4/5/6/7/8/9/a/b/c/d/e/f", tmp);
+	assert_int_equal(cgroup_destroy(&s, "deep2", &e), 0);
+	assert_false(isdir("%s/v2/user/cabin/deep2", tmp));
 }
 
 static void test_v2_busy_with_others(void **state)
