@@ -1029,6 +1029,10 @@ static int limits_v1(const struct cgroup_sys *s, const char *name, const struct 
 		if (!r && sw)
 			r = put(s, CG_MEMORY, name, "memory.memsw.limit_in_bytes", false, e,
 				"%" PRIu64, c->memory);
+		/* without swap accounting the best we can do against swapping past the
+		 * limit is to tell reclaim not to swap this group */
+		if (!r && !sw)
+			r = put(s, CG_MEMORY, name, "memory.swappiness", true, e, "0");
 	}
 	if (!r && c->memory_high)
 		r = put(s, CG_MEMORY, name, "memory.soft_limit_in_bytes", false, e, "%" PRIu64,

@@ -30,6 +30,7 @@
 
 static char tmp[256];
 static char home[512]; /* fake: the cgroup.procs file our pid is in */
+static bool fake_no_memsw; /* fake: a kernel without memory.memsw.* */
 
 /* ---- file helpers ---------------------------------------------------------------- */
 
@@ -136,6 +137,7 @@ static const char *const v1files[][3] = {
 	{ "memory", "memory.soft_limit_in_bytes", "9223372036854771712" },
 	{ "memory", "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n" },
 	{ "memory", "memory.usage_in_bytes", "0" },
+	{ "memory", "memory.swappiness", "60" },
 	{ "cpu", "cpu.cfs_period_us", "100000" },
 	{ "cpu", "cpu.cfs_quota_us", "-1" },
 	{ "cpu", "cpu.shares", "1024" },
@@ -186,7 +188,8 @@ static void on_mkdir(const char *dir)
 
 		snprintf(h, sizeof(h), "%s", hier);
 		for (char *t = strtok(h, ","); t; t = strtok(NULL, ","))
-			if (!strcmp(t, v1files[i][0]))
+			if (!strcmp(t, v1files[i][0]) &&
+			    !(fake_no_memsw && strstr(v1files[i][1], "memsw")))
 				mkfv(v1files[i][2], "%s/%s", dir, v1files[i][1]);
 	}
 }
@@ -254,6 +257,7 @@ static int fake_setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/cabin-unit-cg.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	home[0] = 0;
+	fake_no_memsw = false;
 	cgroup_test_mkdir = on_mkdir;
 	cgroup_test_rmdir = on_rmdir;
 	cgroup_test_write = on_write;
@@ -675,6 +679,7 @@ static void test_v1_create_limits(void **state)
 	assert_string_equal(rd("%s/memory.limit_in_bytes", m), "67108864");
 	assert_string_equal(rd("%s/memory.memsw.limit_in_bytes", m), "67108864");
 	assert_string_equal(rd("%s/memory.soft_limit_in_bytes", m), "50331648");
+	assert_string_equal(rd("%s/memory.swappiness", m), "60"); /* memsw is there */
 	assert_string_equal(rd("%s/cpu.cfs_period_us", cpu), "100000");
 	assert_string_equal(rd("%s/cpu.cfs_quota_us", cpu), "50000");
 	assert_string_equal(rd("%s/cpu.shares", cpu), "2597"); /* weight 100 */
@@ -714,6 +719,23 @@ static void test_v1_create_limits(void **state)
 	assert_false(isdir("%s", m));
 	assert_false(isdir("%s", cpu));
 	assert_false(isdir("%s/v1/devices/svc/web", tmp));
+}
+
+static void test_v1_no_swap_accounting(void **state)
+{
+	struct cgroup_sys s;
+	struct cabin_err e = { 0 };
+	struct conf_ctr c = { 0 };
+
+	build_v1("v1", false);
+	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v1", &e), 0);
+	fake_no_memsw = true; /* a kernel booted without swap accounting */
+	c.memory = 8 << 20;
+	assert_int_equal(cgroup_create(&s, "db", &c, &e), 0);
+	assert_string_equal(rd("%s/v1/memory/svc/mem/db/memory.limit_in_bytes", tmp), "8388608");
+	assert_string_equal(rd("%s/v1/memory/svc/mem/db/memory.memsw.limit_in_bytes", tmp),
+			    "<missing>");
+	assert_string_equal(rd("%s/v1/memory/svc/mem/db/memory.swappiness", tmp), "0");
 }
 
 static void test_v1_weights(void **state)
@@ -1375,6 +1397,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_parent, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_detect, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_create_limits, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_no_swap_accounting, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_weights, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_stats, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_parent, fake_setup, fake_teardown),
