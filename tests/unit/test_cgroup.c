@@ -29,7 +29,7 @@
 #include "cabin/cgroup.h"
 
 static char tmp[256];
-static char home[512]; /* fake: the cgroup.procs file our pid is in */
+static char home[512];	   /* fake: the cgroup.procs file our pid is in */
 static bool fake_no_memsw; /* fake: a kernel without memory.memsw.* */
 
 /* ---- file helpers ---------------------------------------------------------------- */
