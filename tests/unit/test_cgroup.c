@@ -991,6 +991,11 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 	struct cabin_err e = { 0 };
 	char p[400];
 
+	struct timespec ts;
+	unsigned long stamp;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	stamp = (unsigned long)ts.tv_nsec ^ (unsigned long)ts.tv_sec << 20;
 	memset(&R, 0, sizeof(R));
 	if (geteuid() != 0) {
 		R.why = "not root";
@@ -1014,7 +1019,9 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 		if (dup)
 			continue;
 		snprintf(R.orig[i], sizeof(R.orig[i]), "%s", o.base[i]);
-		snprintf(R.test[i], sizeof(R.test[i]), "%s/cabin-%s-%d", o.base[i], tag, getpid());
+		/* pid plus boot-time ns: pids repeat across pid namespaces */
+		snprintf(R.test[i], sizeof(R.test[i]), "%s/cabin-%s-%d-%lx", o.base[i], tag,
+			 getpid(), stamp);
 		if (mkdir(R.test[i], 0755) < 0) {
 			print_error("mkdir %s: %s\n", R.test[i], strerror(errno));
 			return -1;
