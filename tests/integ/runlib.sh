@@ -16,21 +16,42 @@ is_gone() {
 
 # reap PID: wait for a background job, bounded (5 s, then SIGKILL); sets RC
 reap() {
-	retry 100 is_gone "$1" || { kill -9 "$1" 2>/dev/null; retry 20 is_gone "$1"; }
+	retry 100 is_gone "$1" || {
+		echo "reap: $1 still running after 5 s: killing it and every stray"
+		kill -9 "$1" 2>/dev/null
+		retry 20 is_gone "$1"
+		kill_strays
+	}
 	wait "$1"
 	RC=$?
 }
 
+# kill_strays: SIGKILL every process of our pid namespace but us (we are its pid 1, so
+# these can only be processes the test started), so one failure does not cascade
+kill_strays() {
+	for q_p in /proc/[0-9]*; do
+		[ "${q_p#/proc/}" = "$$" ] || kill -9 "${q_p#/proc/}" 2>/dev/null
+	done
+}
+
+# cg_clear: remove the groups left under our subtree (after a failure was reported)
+cg_clear() {
+	for q_g in $CG_DIRS; do
+		find "$q_g" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	return 0
+}
+
 # pid_of_cmd "ARGV...": pid of the process whose argv is exactly that (space-joined)
 pid_of_cmd() {
-	for _d in /proc/[0-9]*; do
-		[ "$(tr '\0' ' ' < "$_d/cmdline" 2>/dev/null)" = "$1 " ] && echo "${_d#/proc/}" && return 0
+	for q_d in /proc/[0-9]*; do
+		[ "$(tr '\0' ' ' < "$q_d/cmdline" 2>/dev/null)" = "$1 " ] && echo "${q_d#/proc/}" && return 0
 	done
 	return 1
 }
 
 cg_list() {
-	for _d in $CG_DIRS; do find "$_d" -mindepth 1 -type d; done 2>/dev/null | sort
+	for q_d in $CG_DIRS; do find "$q_d" -mindepth 1 -type d; done 2>/dev/null | sort
 }
 
 # snap / left_nothing: what cabin may leave behind: mounts in our mount ns, groups under
@@ -43,22 +64,22 @@ left_nothing() {
 	cat /proc/self/mountinfo > "$T/.mi1"
 	diff "$T/.mi0" "$T/.mi1" || { echo "mounts left behind"; return 1; }
 	cg_list > "$T/.cg1"
-	diff "$T/.cg0" "$T/.cg1" || { echo "cgroups left behind"; return 1; }
-	_left=""
-	for _d in /proc/[0-9]*; do
-		_n=${_d#/proc/}
-		[ "$_n" = "$$" ] && continue
-		[ -r "$_d/cmdline" ] && _left="$_left $_n:$(tr '\0' ' ' < "$_d/cmdline" 2>/dev/null)"
+	diff "$T/.cg0" "$T/.cg1" || { echo "cgroups left behind"; kill_strays; cg_clear; return 1; }
+	q_left=""
+	for q_d in /proc/[0-9]*; do
+		q_n=${q_d#/proc/}
+		[ "$q_n" = "$$" ] && continue
+		[ -r "$q_d/cmdline" ] && q_left="$q_left $q_n:$(tr '\0' ' ' < "$q_d/cmdline" 2>/dev/null)"
 	done
-	[ -z "$_left" ] || { echo "processes left: $_left"; return 1; }
+	[ -z "$q_left" ] || { echo "processes left: $q_left"; kill_strays; cg_clear; return 1; }
 }
 
 # cg_dir CONTROLLER: the (single) group cabin created under our subtree for CONTROLLER
 cg_dir() {
-	for _d in $CG_DIRS; do
-		case $_d in /sys/fs/cgroup/$1/* | /sys/fs/cgroup/*,$1/* | /sys/fs/cgroup/$1,*/*) ;;
+	for q_d in $CG_DIRS; do
+		case $q_d in /sys/fs/cgroup/$1/* | /sys/fs/cgroup/*,$1/* | /sys/fs/cgroup/$1,*/*) ;;
 		*) continue ;; esac
-		find "$_d" -mindepth 1 -maxdepth 2 -type d | head -1
+		find "$q_d" -mindepth 1 -maxdepth 2 -type d | head -1
 		return 0
 	done
 	return 1

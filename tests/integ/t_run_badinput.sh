@@ -11,20 +11,20 @@ snap
 
 # one_line_err RC CMD...: exits RC with exactly one line on stderr, "cabin: ..."
 one_line_err() {
-	_w=$1; shift
+	q_w=$1; shift
 	"$@" > "$T/.so" 2> "$T/.se"
-	_rc=$?
+	q_rc=$?
 	cat "$T/.so" "$T/.se"
-	[ "$_rc" = "$_w" ] || { echo "exit $_rc, wanted $_w"; return 1; }
+	[ "$q_rc" = "$q_w" ] || { echo "exit $q_rc, wanted $q_w"; return 1; }
 	[ "$(wc -l < "$T/.se")" = 1 ] || { echo "stderr is not one line"; return 1; }
 	grep -q '^cabin: ' "$T/.se" || { echo "stderr does not start with 'cabin: '"; return 1; }
 }
 # start_failed STEP-REGEX CMD...: exit 125 and "cabin: start-failed:<step>: <errno text>"
 start_failed() {
-	_s=$1; shift
+	q_s=$1; shift
 	one_line_err 125 "$@" || return 1
-	grep -Eq "^cabin: .*start-failed:[a-z_-]*($_s)[a-z_-]*: " "$T/.se" || {
-		echo "no 'start-failed:<step>: ' matching /$_s/"; return 1; }
+	grep -Eq "^cabin: .*start-failed:[a-z_-]*($q_s)[a-z_-]*: " "$T/.se" || {
+		echo "no 'start-failed:<step>: ' matching /$q_s/"; return 1; }
 }
 
 # --- missing and broken pieces -----------------------------------------------------------
@@ -97,10 +97,10 @@ ln -s "../../../../../../../../../..$T/a5-host2" "$ROOT/rel"
 ln -s "$T/a5-dangling" "$ROOT/dang"
 a5() {
 	run -v "$T/vsrc:$1" -- /bin/probe read "$1/vfile"
-	_rc=$?
-	case $_rc in
+	q_rc=$?
+	case $q_rc in
 	0|125) ;;
-	*) echo "exit $_rc"; return 1 ;;
+	*) echo "exit $q_rc"; return 1 ;;
 	esac
 	[ "$(ls -A "$2")" = keep ] || { echo "host directory $2 changed:"; ls -la "$2"; return 1; }
 }
@@ -172,9 +172,9 @@ echo marker > "$T/hostmarker"
 b2() {
 	run --workdir "/proc/self/fd/$1" -- /bin/sh -c \
 		"/bin/probe cwd; /bin/probe read ../../../../../../../../../..$T/hostmarker" > "$T/.b2" 2>&1
-	_rc=$?
+	q_rc=$?
 	cat "$T/.b2"
-	[ "$_rc" = 125 ] && return 0
+	[ "$q_rc" = 125 ] && return 0
 	grep -q '(unreachable)' "$T/.b2" && return 1
 	grep -qx marker "$T/.b2" && return 1
 	head -1 "$T/.b2" | grep -q '^/'
@@ -185,9 +185,9 @@ done
 ln -s "$T" "$ROOT/wd"
 b2link() {
 	run --workdir /wd -- /bin/sh -c "/bin/probe cwd; /bin/probe read hostmarker" > "$T/.b2" 2>&1
-	_rc=$?
+	q_rc=$?
 	cat "$T/.b2"
-	[ "$_rc" = 125 ] && return 0
+	[ "$q_rc" = 125 ] && return 0
 	! grep -qx marker "$T/.b2"
 }
 t "B2: --workdir through a symlink out of the rootfs" b2link

@@ -28,8 +28,8 @@ t_rc "exit of a shell payload" 143 run -- /bin/sh -c '/bin/probe kill TERM; exit
 
 killed_from_outside() {
 	start_bg -- /bin/probe sigwait 30001 || return 1
-	_c=$(pid_of_cmd "/bin/probe sigwait 30001") || { echo "container init not found"; return 1; }
-	kill -KILL "$_c"
+	q_c=$(pid_of_cmd "/bin/probe sigwait 30001") || { echo "container init not found"; return 1; }
+	kill -KILL "$q_c"
 	reap "$BG"
 	[ "$RC" = 137 ] || { echo "exit $RC, wanted 137"; cat "$T/bg.out"; return 1; }
 }

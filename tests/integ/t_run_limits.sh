@@ -12,43 +12,44 @@ snap
 t_out "a memhog within the limit is fine" '^allocated 16 MB$' run --memory 64M -- /bin/probe memhog 16
 oom() {
 	run --memory 32M -- /bin/probe memhog 256 > "$T/.so" 2> "$T/.se"
-	_rc=$?
+	q_rc=$?
 	cat "$T/.so" "$T/.se"
-	[ "$_rc" = 137 ] || { echo "exit $_rc, wanted 137"; return 1; }
+	[ "$q_rc" = 137 ] || { echo "exit $q_rc, wanted 137"; return 1; }
 	grep -qw oom "$T/.se" || { echo "no 'oom' on stderr"; return 1; }
 }
 t "memhog past --memory ends as oom, exit 137" oom
 t "nothing left after the OOM" left_nothing
 oom_child() {
 	run --memory 32M -- /bin/sh -c '/bin/probe memhog 256; echo "child status $?"' > "$T/.so" 2> "$T/.se"
-	_rc=$?
+	q_rc=$?
 	cat "$T/.so" "$T/.se"
-	grep -qw oom "$T/.se" || { echo "no 'oom' on stderr (exit $_rc)"; return 1; }
+	grep -qw oom "$T/.se" || { echo "no 'oom' on stderr (exit $q_rc)"; return 1; }
 }
 t "an OOM kill of a child process is reported too" oom_child
 
 # --- pids --------------------------------------------------------------------------------
 bomb() {
 	run --pids 16 -- /bin/probe forkbomb 200 > "$T/.b" 2>&1
-	_rc=$?
+	q_rc=$?
 	cat "$T/.b"
-	[ "$_rc" = 0 ] || { echo "exit $_rc"; return 1; }
-	_n=$(sed -n 's/^forked \([0-9]*\) of 200 error EAGAIN$/\1/p' "$T/.b")
-	[ -n "$_n" ] && [ "$_n" -ge 8 ] && [ "$_n" -le 15 ] || { echo "forked ${_n:-?}, wanted 8..15"; return 1; }
+	[ "$q_rc" = 0 ] || { echo "exit $q_rc"; return 1; }
+	q_n=$(sed -n 's/^forked \([0-9]*\) of 200 error EAGAIN$/\1/p' "$T/.b")
+	[ -n "$q_n" ] && [ "$q_n" -ge 8 ] && [ "$q_n" -le 15 ] || { echo "forked ${q_n:-?}, wanted 8..15"; return 1; }
 }
 t "--pids 16 holds a fork bomb, the container exits normally" bomb
 t "the caller can still fork" sh -c 'true & wait'
-t_out "a shell fork bomb is held too" '^survived$' run --pids 16 -- /bin/sh -c \
-	'i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done 2>/dev/null; echo survived; kill $(jobs -p) 2>/dev/null; exit 0'
+# busybox sh gives up on a refused fork: the bomb ends the container, and its children
+t_out "a shell fork bomb hits the limit" "can't fork" run --pids 16 -- /bin/sh -c \
+	'i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo all-forked'
 t "nothing left after the fork bombs" left_nothing
 
 # --- values in the groups while a container runs -------------------------------------
 # read_cg CONTROLLER FILE: value of FILE in the group cabin made for the running container
 read_cg() { cat "$(cg_dir "$1")/$2"; }
 in_group() {
-	_c=$(pid_of_cmd "$1") || { echo "container init not found"; return 1; }
-	_d=$(cg_dir "$2") || return 1
-	grep -qx "$_c" "$_d/cgroup.procs" || { echo "pid $_c not in $_d"; return 1; }
+	q_c=$(pid_of_cmd "$1") || { echo "container init not found"; return 1; }
+	q_d=$(cg_dir "$2") || return 1
+	grep -qx "$q_c" "$q_d/cgroup.procs" || { echo "pid $q_c not in $q_d"; return 1; }
 }
 if start_bg --memory 48M --pids 20 --cpu 0.5 -- /bin/probe sigwait 30010; then
 	if has_cg memory; then
@@ -89,8 +90,8 @@ fi
 # --- B9: a daemonized grandchild dies with the container ---------------------------------
 orphan() {
 	run -- /bin/sh -c '(setsid /bin/probe sleep 60000 &) ; exit 0'
-	_rc=$?
-	[ "$_rc" = 0 ] || { echo "exit $_rc"; return 1; }
+	q_rc=$?
+	[ "$q_rc" = 0 ] || { echo "exit $q_rc"; return 1; }
 	retry 40 not_running "/bin/probe sleep 60000" || { echo "grandchild survived"; return 1; }
 }
 t "a setsid grandchild does not outlive the container (B9)" orphan
@@ -105,17 +106,11 @@ hardkill() {
 }
 hardkill_groups() {
 	# groups of a cabin killed with SIGKILL cannot be removed by it: only report
-	_g=$(cg_list | diff "$T/.cg0" - | grep '^>')
-	[ -z "$_g" ] || skip "groups left by a SIGKILLed cabin (expected):$(echo $_g | tr -d '>')"
+	q_g=$(cg_list | diff "$T/.cg0" - | grep '^>')
+	[ -z "$q_g" ] || skip "groups left by a SIGKILLed cabin (expected):$(echo $q_g | tr -d '>')"
 	return 0
 }
 t "SIGKILL of cabin takes the container down" hardkill
 hardkill_groups
-cg_leave_children() {
-	for _d in $CG_DIRS; do
-		find "$_d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	return 0
-}
-cg_leave_children
+cg_clear
 t "nothing left at the end" left_nothing

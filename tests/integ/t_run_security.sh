@@ -77,11 +77,11 @@ t "umask is 0022 whatever cabin's" grep -qx 0022 "$T/b6"
 
 # --- C4: masked paths ----------------------------------------------------------------
 masked() {
-	_o=$(run -- /bin/probe read "$1" 2>&1)
-	case $_o in
+	q_o=$(run -- /bin/probe read "$1" 2>&1)
+	case $q_o in
 	"" | "ERR EACCES"* | "ERR EPERM"* | "ERR ENOENT"*) return 0 ;;
 	esac
-	echo "$1 gave: $(echo "$_o" | head -3)"
+	echo "$1 gave: $(echo "$q_o" | head -3)"
 	return 1
 }
 for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats \
@@ -123,17 +123,17 @@ t "the host did not reboot" awk -v u="$UP0" '{ exit !($1 >= u) }' /proc/uptime
 c9() {
 	start_bg -- /bin/probe sigwait 30003 || return 1
 	sleep 30 &
-	_m=$!
+	q_m=$!
 	run -- /bin/sh -c '/bin/probe sleep 30000 & /bin/probe sleep 30000 & kill -9 -1; echo killed; wait; echo done'
-	_rc=$?
-	_ok=0
-	is_gone "$_m" && { echo "a host process was killed"; _ok=1; }
-	is_gone "$BG" && { echo "another container's cabin was killed"; _ok=1; }
-	pid_of_cmd "/bin/probe sigwait 30003" > /dev/null || { echo "another container was killed"; _ok=1; }
-	kill "$_m"; wait "$_m"
+	q_rc=$?
+	q_ok=0
+	is_gone "$q_m" && { echo "a host process was killed"; q_ok=1; }
+	is_gone "$BG" && { echo "another container's cabin was killed"; q_ok=1; }
+	pid_of_cmd "/bin/probe sigwait 30003" > /dev/null || { echo "another container was killed"; q_ok=1; }
+	kill "$q_m"; wait "$q_m"
 	kill -TERM "$BG"; reap "$BG"
-	[ "$_rc" = 0 ] || { echo "container A exit $_rc"; _ok=1; }
-	return $_ok
+	[ "$q_rc" = 0 ] || { echo "container A exit $q_rc"; q_ok=1; }
+	return $q_ok
 }
 t "kill -9 -1 stays inside the container (C9)" c9
 
