@@ -38,6 +38,9 @@ for set in CapBnd CapPrm CapEff; do
 done
 t_out "--cap-drop CHOWN: chown refused" 'ERR EPERM' run --cap-drop CHOWN -- /bin/probe sys chown
 t_out "with CHOWN: chown works" '^OK$' run -- /bin/probe sys chown
+t_out "--cap-drop ALL --cap-add NET_BIND_SERVICE" '^CapEff:.0000000000000400$' \
+	run --cap-drop ALL --cap-add NET_BIND_SERVICE -- /bin/probe status
+t_out "--cap-drop ALL: nothing" '^CapBnd:.0000000000000000$' run --cap-drop ALL -- /bin/probe status
 t_rc "unknown capability is refused" 125 run --cap-add NOT_A_CAP -- /bin/probe exit 0
 
 run --user 1000 -- /bin/probe status > "$T/st" 2>&1
@@ -91,6 +94,8 @@ done
 t_out "/proc/keys is masked by a mount" '^/proc/keys ' run -- /bin/probe mounts
 t_out "/proc/timer_list is masked by a mount" '^/proc/timer_list ' run -- /bin/probe mounts
 t_out "masked dir /proc/acpi or /sys/firmware is empty" '^0$' run -- /bin/sh -c 'ls -A /sys/firmware | wc -l'
+t_out "a file mask is the real /dev/null, char 1:3 (A3)" '^character special file 1:3$' \
+	run -- /bin/stat -c '%F %t:%T' /proc/keys
 t_out "a mask cannot be unmounted" 'ERR EPERM' run -- /bin/probe umount /proc/keys
 
 # --- C5, C6: read-only paths ----------------------------------------------------------
