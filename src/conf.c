@@ -22,68 +22,66 @@
 #include "cabin/conf.h"
 #include "conf_int.h"
 
-
-
 /* ------------------------------------------------------------------------------------ */
 /* Keys                                                                                 */
 
 enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 
-#define KEYS                                                                               \
-	X(HOSTNAME, "hostname", KG | KC)                                                   \
-	X(STOP_TIMEOUT, "stop_timeout", KG | KC)                                           \
-	X(LOG_SIZE, "log_size", KG | KC)                                                   \
-	X(BRIDGE, "bridge", KG)                                                            \
-	X(SUBNET, "subnet", KG)                                                            \
-	X(BRIDGE_MAC, "bridge_mac", KG)                                                    \
-	X(NAT, "nat", KG)                                                                  \
-	X(DNS, "dns", KG | KR)                                                             \
-	X(WATCHDOG, "watchdog", KG)                                                        \
-	X(WATCHDOG_TIMEOUT, "watchdog_timeout", KG)                                        \
-	X(SHUTDOWN_TIMEOUT, "shutdown_timeout", KG)                                        \
-	X(CGROUP, "cgroup", KG)                                                            \
-	X(CGROUP_PARENT, "cgroup_parent", KG)                                              \
-	X(ON_BOOT_LOOP, "on_boot_loop", KG)                                                \
-	X(ROOTFS, "rootfs", KC)                                                            \
-	X(CMD, "cmd", KC)                                                                  \
-	X(ENV, "env", KC | KR)                                                             \
-	X(WORKDIR, "workdir", KC)                                                          \
-	X(USER, "user", KC)                                                                \
-	X(UMASK, "umask", KC)                                                              \
-	X(RLIMIT_NOFILE, "rlimit_nofile", KC)                                              \
-	X(STOP_SIGNAL, "stop_signal", KC)                                                  \
-	X(READONLY, "readonly", KC)                                                        \
-	X(VOLUME, "volume", KC | KR)                                                       \
-	X(TMPFS, "tmpfs", KC | KR)                                                         \
-	X(NET, "net", KC)                                                                  \
-	X(CAP_ADD, "cap_add", KC | KR)                                                     \
-	X(CAP_DROP, "cap_drop", KC | KR)                                                   \
-	X(NO_NEW_PRIVS, "no_new_privs", KC)                                                \
-	X(USERNS, "userns", KC)                                                            \
-	X(SYSCTL, "sysctl", KC | KR)                                                       \
-	X(MEMORY, "memory", KC)                                                            \
-	X(MEMORY_HIGH, "memory_high", KC)                                                  \
-	X(CPU, "cpu", KC)                                                                  \
-	X(CPU_WEIGHT, "cpu_weight", KC)                                                    \
-	X(PIDS, "pids", KC)                                                                \
-	X(IO_WEIGHT, "io_weight", KC)                                                      \
-	X(IP, "ip", KC)                                                                    \
-	X(PORT, "port", KC | KR)                                                           \
-	X(ISOLATED, "isolated", KC)                                                        \
-	X(RESTART, "restart", KC)                                                          \
-	X(RESTART_DELAY, "restart_delay", KC)                                              \
-	X(RESTART_MAX_DELAY, "restart_max_delay", KC)                                      \
-	X(RESTART_RESET, "restart_reset", KC)                                              \
-	X(DEPENDS, "depends", KC | KR)                                                     \
-	X(AUTOSTART, "autostart", KC)                                                      \
-	X(REPLICAS, "replicas", KC)                                                        \
-	X(HEALTH, "health", KC)                                                            \
-	X(HEALTH_INTERVAL, "health_interval", KC)                                          \
-	X(HEALTH_TIMEOUT, "health_timeout", KC)                                            \
-	X(HEALTH_RETRIES, "health_retries", KC)                                            \
-	X(HEALTH_START, "health_start", KC)                                                \
-	X(ON_UNHEALTHY, "on_unhealthy", KC)                                                \
-	X(CRITICAL, "critical", KC)                                                        \
+#define KEYS                                          \
+	X(HOSTNAME, "hostname", KG | KC)              \
+	X(STOP_TIMEOUT, "stop_timeout", KG | KC)      \
+	X(LOG_SIZE, "log_size", KG | KC)              \
+	X(BRIDGE, "bridge", KG)                       \
+	X(SUBNET, "subnet", KG)                       \
+	X(BRIDGE_MAC, "bridge_mac", KG)               \
+	X(NAT, "nat", KG)                             \
+	X(DNS, "dns", KG | KR)                        \
+	X(WATCHDOG, "watchdog", KG)                   \
+	X(WATCHDOG_TIMEOUT, "watchdog_timeout", KG)   \
+	X(SHUTDOWN_TIMEOUT, "shutdown_timeout", KG)   \
+	X(CGROUP, "cgroup", KG)                       \
+	X(CGROUP_PARENT, "cgroup_parent", KG)         \
+	X(ON_BOOT_LOOP, "on_boot_loop", KG)           \
+	X(ROOTFS, "rootfs", KC)                       \
+	X(CMD, "cmd", KC)                             \
+	X(ENV, "env", KC | KR)                        \
+	X(WORKDIR, "workdir", KC)                     \
+	X(USER, "user", KC)                           \
+	X(UMASK, "umask", KC)                         \
+	X(RLIMIT_NOFILE, "rlimit_nofile", KC)         \
+	X(STOP_SIGNAL, "stop_signal", KC)             \
+	X(READONLY, "readonly", KC)                   \
+	X(VOLUME, "volume", KC | KR)                  \
+	X(TMPFS, "tmpfs", KC | KR)                    \
+	X(NET, "net", KC)                             \
+	X(CAP_ADD, "cap_add", KC | KR)                \
+	X(CAP_DROP, "cap_drop", KC | KR)              \
+	X(NO_NEW_PRIVS, "no_new_privs", KC)           \
+	X(USERNS, "userns", KC)                       \
+	X(SYSCTL, "sysctl", KC | KR)                  \
+	X(MEMORY, "memory", KC)                       \
+	X(MEMORY_HIGH, "memory_high", KC)             \
+	X(CPU, "cpu", KC)                             \
+	X(CPU_WEIGHT, "cpu_weight", KC)               \
+	X(PIDS, "pids", KC)                           \
+	X(IO_WEIGHT, "io_weight", KC)                 \
+	X(IP, "ip", KC)                               \
+	X(PORT, "port", KC | KR)                      \
+	X(ISOLATED, "isolated", KC)                   \
+	X(RESTART, "restart", KC)                     \
+	X(RESTART_DELAY, "restart_delay", KC)         \
+	X(RESTART_MAX_DELAY, "restart_max_delay", KC) \
+	X(RESTART_RESET, "restart_reset", KC)         \
+	X(DEPENDS, "depends", KC | KR)                \
+	X(AUTOSTART, "autostart", KC)                 \
+	X(REPLICAS, "replicas", KC)                   \
+	X(HEALTH, "health", KC)                       \
+	X(HEALTH_INTERVAL, "health_interval", KC)     \
+	X(HEALTH_TIMEOUT, "health_timeout", KC)       \
+	X(HEALTH_RETRIES, "health_retries", KC)       \
+	X(HEALTH_START, "health_start", KC)           \
+	X(ON_UNHEALTHY, "on_unhealthy", KC)           \
+	X(CRITICAL, "critical", KC)                   \
 	X(LOG, "log", KC)
 
 #define X(id, name, fl) K_##id,
@@ -170,21 +168,21 @@ struct pstate {
 	struct conf_diag *d;
 	const char *file;
 	int lineno;
-	bool global_ok;		/* the main file: global keys allowed before the sections */
+	bool global_ok; /* the main file: global keys allowed before the sections */
 	bool arena_reported;
-	bool gave_up;		/* binary file: rest ignored */
+	bool gave_up; /* binary file: rest ignored */
 	int junk_lines;
 
 	char line[CONFIG_CONF_LINE_MAX + 1];
 	size_t len;
 	bool toolong;
 
-	int gseen[NKEYS];	/* line of the global keys seen */
+	int gseen[NKEYS]; /* line of the global keys seen */
 	bool in_sec;
-	bool sec_skip;		/* duplicate section: checked but not added */
-	bool sec_bad;		/* unreadable [header]: checked, not added, no more noise */
-	int seen[NKEYS];	/* line of the keys seen in the section */
-	struct conf_ctr t;	/* the section being parsed, copied per replica at its end */
+	bool sec_skip;	   /* duplicate section: checked but not added */
+	bool sec_bad;	   /* unreadable [header]: checked, not added, no more noise */
+	int seen[NKEYS];   /* line of the keys seen in the section */
+	struct conf_ctr t; /* the section being parsed, copied per replica at its end */
 };
 
 static void perr(struct pstate *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -240,8 +238,8 @@ static bool name_ok(const char *s)
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
 		return false;
 	for (i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '_' || s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
 			return false;
 	return true;
 }
@@ -292,7 +290,6 @@ static bool path_under(const char *p, const char *dir)
 
 	return !strncmp(p, dir, n) && (p[n] == 0 || p[n] == '/');
 }
-
 
 /* ------------------------------------------------------------------------------------ */
 /* Defaults                                                                             */
@@ -723,7 +720,8 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		char buf[128];
 
 		if (!conf_expand_i(v, 1, buf, sizeof(buf)) || !conf_hostname_ok(buf))
-			bad(ps, key, v, "not a hostname (letters, digits, '-', '.', %%i; at most 63)");
+			bad(ps, key, v,
+			    "not a hostname (letters, digits, '-', '.', %%i; at most 63)");
 		else {
 			t->hostname_spec = pstr(ps, v, strlen(v));
 			t->hostname_line = ps->lineno;
@@ -780,7 +778,8 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 	case K_USERNS:
 		if (get_bool(ps, key, v, &b)) {
 			if (b && !CONFIG_USERNS)
-				bad(ps, key, v, "user namespaces are not built in (CONFIG_USERNS=n)");
+				bad(ps, key, v,
+				    "user namespaces are not built in (CONFIG_USERNS=n)");
 			else
 				t->userns = b;
 		}
@@ -796,15 +795,18 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		}
 		memcpy(sk, v, n);
 		sk[n] = 0;
-		if (strspn(sk, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		if (strspn(sk,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    n ||
 		    strstr(sk, "..") || sk[0] == '.' || sk[n - 1] == '.') {
 			bad(ps, key, v, "bad sysctl name %s", sk);
 			break;
 		}
 		if (!sysctl_allowed(sk)) {
-			bad(ps, key, v, "%s is not namespaced (allowed: net.*, kernel.shm*, "
-					"kernel.msg*, kernel.sem, fs.mqueue.*)", sk);
+			bad(ps, key, v,
+			    "%s is not namespaced (allowed: net.*, kernel.shm*, "
+			    "kernel.msg*, kernel.sem, fs.mqueue.*)",
+			    sk);
 			break;
 		}
 		if (t->nsysctl >= CONFIG_MAX_SYSCTL) {
@@ -829,8 +831,7 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		size_t nf = dot ? strlen(dot + 1) : 0;
 		char w[24];
 
-		if ((dot ? (size_t)(dot - v) : strlen(v)) >= sizeof(w) || nf > 3 ||
-		    (dot && !nf)) {
+		if ((dot ? (size_t)(dot - v) : strlen(v)) >= sizeof(w) || nf > 3 || (dot && !nf)) {
 			bad(ps, key, v, "want cores, e.g. 0.5 or 2 (at most 3 decimals)");
 			break;
 		}
@@ -1022,7 +1023,8 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		break;
 	case K_BRIDGE:
 		if (!*v || strlen(v) > 15 || !strcmp(v, ".") || !strcmp(v, "..") ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    strspn(v,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    strlen(v))
 			bad(ps, key, v, "not an interface name (at most 15 of a-z A-Z 0-9 _ . -)");
 		else
@@ -1048,8 +1050,9 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		h = ntohl(ia.s_addr);
 		mask = 0xffffffffu << (32 - u);
 		if ((h & ~mask) == 0 || (h & ~mask) == ~mask) {
-			bad(ps, key, v, "the bridge address cannot be the network or broadcast "
-					"address");
+			bad(ps, key, v,
+			    "the bridge address cannot be the network or broadcast "
+			    "address");
 			break;
 		}
 		c->subnet_addr = ia;
@@ -1061,8 +1064,9 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		char tail;
 		int i;
 
-		if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
-			   &m[5], &tail) != 6 || strlen(v) != 17) {
+		if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+			   &tail) != 6 ||
+		    strlen(v) != 17) {
 			bad(ps, key, v, "want a MAC address xx:xx:xx:xx:xx:xx");
 			break;
 		}
@@ -1140,7 +1144,6 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 	}
 }
 
-
 static void sec_end(struct pstate *ps)
 {
 	struct conf *c = ps->c;
@@ -1213,7 +1216,7 @@ static void sec_end(struct pstate *ps)
 		t->cap_add &= ~t->cap_drop;
 	} else if ((t->cap_add & t->cap_drop) && t->cap_drop != CONF_CAP_ALL) {
 		ps->lineno = ps->seen[K_CAP_DROP] > ps->seen[K_CAP_ADD] ? ps->seen[K_CAP_DROP]
-									 : ps->seen[K_CAP_ADD];
+									: ps->seen[K_CAP_ADD];
 		perr(ps, "capability %s both added and dropped",
 		     conf_cap_name(__builtin_ctzll(t->cap_add & t->cap_drop)));
 	}
@@ -1223,7 +1226,8 @@ static void sec_end(struct pstate *ps)
 		return;
 	if (c->nctr + t->replicas > CONFIG_MAX_CONTAINERS) {
 		conf_report(ps->d, ps->file, ps->seen[K_REPLICAS] ? ps->seen[K_REPLICAS] : t->line,
-		     "too many containers (CONFIG_MAX_CONTAINERS=%d)", CONFIG_MAX_CONTAINERS);
+			    "too many containers (CONFIG_MAX_CONTAINERS=%d)",
+			    CONFIG_MAX_CONTAINERS);
 		return;
 	}
 	for (i = 1; i <= t->replicas; i++) {
@@ -1466,7 +1470,8 @@ static int parse_fd(struct conf *c, int fd, const char *name, struct conf_diag *
 	}
 	/* like sshd: a config anyone else can write is a config anyone can own us with */
 	if (st.st_mode & 022)
-		conf_report(d, name, 0, "is group- or world-writable; refusing it (chmod go-w %s)", name);
+		conf_report(d, name, 0, "is group- or world-writable; refusing it (chmod go-w %s)",
+			    name);
 	ps_begin(&ps, c, name, d);
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
@@ -1511,7 +1516,8 @@ static int load_dir(struct conf *c, const char *dir, struct conf_diag *d)
 		return -errno;
 	}
 	if (fstat(fd, &st) == 0 && (st.st_mode & 022))
-		conf_report(d, dir, 0, "is group- or world-writable; refusing it (chmod go-w %s)", dir);
+		conf_report(d, dir, 0, "is group- or world-writable; refusing it (chmod go-w %s)",
+			    dir);
 	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		long off = 0;
 
@@ -1537,7 +1543,7 @@ static int load_dir(struct conf *c, const char *dir, struct conf_diag *d)
 		conf_report(d, dir, 0, "cannot read directory: %s", strerror(errno));
 	if (overflow)
 		conf_report(d, dir, 0, "too many *.conf files (CONFIG_CONF_MAX_FILES=%d)",
-		     CONFIG_CONF_MAX_FILES);
+			    CONFIG_CONF_MAX_FILES);
 	/* name order, byte-wise like LC_ALL=C ls: insertion sort of at most a few dozen */
 	for (i = 1; i < n; i++) {
 		int x = order[i];

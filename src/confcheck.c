@@ -33,22 +33,22 @@ void conf_inst_setup(struct conf *c, struct conf_ctr *x, int i, int n, struct co
 	h = x->hostname_spec ? x->hostname_spec : x->name;
 	if (!conf_expand_i(h, i, hb, sizeof(hb)) || !conf_hostname_ok(hb)) {
 		conf_report(d, x->file, x->hostname_line ? x->hostname_line : x->line,
-		     "hostname=%s: not a hostname for %s", h, x->name);
+			    "hostname=%s: not a hostname for %s", h, x->name);
 		hb[0] = 0;
 	}
 	x->hostname = conf_astr(c, hb, strlen(hb));
 	if (!x->hostname) {
 		conf_report(d, x->file, x->line,
-		     "config too big for the string arena (CONFIG_CONF_ARENA_KB=%d)",
-		     CONFIG_CONF_ARENA_KB);
+			    "config too big for the string arena (CONFIG_CONF_ARENA_KB=%d)",
+			    CONFIG_CONF_ARENA_KB);
 		x->hostname = "";
 	}
 	for (k = 0; k < x->nport; k++) {
 		const char *why = conf_port_parse(x->port_spec[k], i, &x->port[k]);
 
 		if (why)
-			conf_report(d, x->file, x->port_line[k], "port=%s: %s for %s", x->port_spec[k],
-			     why, x->name);
+			conf_report(d, x->file, x->port_line[k], "port=%s: %s for %s",
+				    x->port_spec[k], why, x->name);
 	}
 }
 
@@ -84,8 +84,9 @@ static void check_depends(struct conf *c, struct conf_diag *d)
 		node[nn++] = i;
 		for (j = 0; j < x->ndepends; j++)
 			if (sec_index(c, x->depends[j]) < 0)
-				conf_report(d, x->file, x->depends_line[j], "depends=%s: no container [%s]",
-				     x->depends[j], x->depends[j]);
+				conf_report(d, x->file, x->depends_line[j],
+					    "depends=%s: no container [%s]", x->depends[j],
+					    x->depends[j]);
 	}
 	/* depth-first search; an edge to a node on the stack closes a cycle */
 	memset(color, 0, sizeof(int) * nn);
@@ -126,7 +127,8 @@ static void check_depends(struct conf *c, struct conf_diag *d)
 				if (o < sizeof(msg))
 					snprintf(msg + o, sizeof(msg) - o, "%s",
 						 c->ctr[node[v]].section);
-				conf_report(d, x->file, x->depends_line[e], "dependency cycle: %s", msg);
+				conf_report(d, x->file, x->depends_line[e], "dependency cycle: %s",
+					    msg);
 			}
 		}
 	}
@@ -164,18 +166,20 @@ static void check_net(struct conf *c, struct conf_diag *d)
 			continue;
 		inet_ntop(AF_INET, &x->ip, ab, sizeof(ab));
 		if ((a & mask) != net)
-			conf_report(d, x->file, x->ip_line, "ip %s is outside subnet %s/%d", ab, sub,
-			     c->subnet_prefix);
+			conf_report(d, x->file, x->ip_line, "ip %s is outside subnet %s/%d", ab,
+				    sub, c->subnet_prefix);
 		else if (a == br)
 			conf_report(d, x->file, x->ip_line, "ip %s is the bridge address", ab);
 		else if (a == net || a == bcast)
-			conf_report(d, x->file, x->ip_line, "ip %s is the %s address of subnet %s/%d",
-			     ab, a == net ? "network" : "broadcast", sub, c->subnet_prefix);
+			conf_report(d, x->file, x->ip_line,
+				    "ip %s is the %s address of subnet %s/%d", ab,
+				    a == net ? "network" : "broadcast", sub, c->subnet_prefix);
 		for (j = 0; j < i; j++)
 			if (c->ctr[j].net == CONF_NET_BRIDGE && c->ctr[j].ip.s_addr == x->ip.s_addr)
-				conf_report(d, x->file, x->ip_line, "ip %s already used by %s (%s:%d)", ab,
-				     c->ctr[j].name, c->ctr[j].file,
-				     c->ctr[j].ip_auto ? c->ctr[j].line : c->ctr[j].ip_line);
+				conf_report(d, x->file, x->ip_line,
+					    "ip %s already used by %s (%s:%d)", ab, c->ctr[j].name,
+					    c->ctr[j].file,
+					    c->ctr[j].ip_auto ? c->ctr[j].line : c->ctr[j].ip_line);
 	}
 	for (i = 0; i < c->nctr; i++) {
 		struct conf_ctr *x = &c->ctr[i];
@@ -190,8 +194,9 @@ static void check_net(struct conf *c, struct conf_diag *d)
 				break;
 		}
 		if (tries > ~mask) {
-			conf_report(d, x->file, x->line, "no free address left in subnet %s/%d for %s",
-			     sub, c->subnet_prefix, x->name);
+			conf_report(d, x->file, x->line,
+				    "no free address left in subnet %s/%d for %s", sub,
+				    c->subnet_prefix, x->name);
 			continue;
 		}
 		x->ip.s_addr = htonl(next);
@@ -221,13 +226,15 @@ static void check_net(struct conf *c, struct conf_diag *d)
 				if (o->net != CONF_NET_BRIDGE)
 					continue;
 				for (m = 0; m < mend; m++)
-					if (o->port[m].host == p->host && o->port[m].proto == p->proto)
+					if (o->port[m].host == p->host &&
+					    o->port[m].proto == p->proto)
 						break;
 				if (m < mend) {
-					conf_report(d, x->file, x->port_line[k],
-					     "host port %u/%s already published by %s (%s:%d)",
-					     p->host, proto[p->proto], o->name, o->file,
-					     o->port_line[m]);
+					conf_report(
+						d, x->file, x->port_line[k],
+						"host port %u/%s already published by %s (%s:%d)",
+						p->host, proto[p->proto], o->name, o->file,
+						o->port_line[m]);
 					break;
 				}
 			}
@@ -243,9 +250,9 @@ static void check_names(struct conf *c, struct conf_diag *d)
 		for (j = 0; j < i; j++)
 			if (!strcmp(c->ctr[i].name, c->ctr[j].name)) {
 				conf_report(d, c->ctr[i].file, c->ctr[i].line,
-				     "container name %s clashes with %s from [%s] (%s:%d)",
-				     c->ctr[i].name, c->ctr[j].name, c->ctr[j].section,
-				     c->ctr[j].file, c->ctr[j].line);
+					    "container name %s clashes with %s from [%s] (%s:%d)",
+					    c->ctr[i].name, c->ctr[j].name, c->ctr[j].section,
+					    c->ctr[j].file, c->ctr[j].line);
 				break;
 			}
 }
@@ -311,19 +318,21 @@ int conf_scale(struct conf *c, const char *section, int n, struct conf_diag *d)
 		cur++;
 	if (n < 1 || n > CONFIG_MAX_CONTAINERS) {
 		conf_report(d, c->ctr[f].file, c->ctr[f].line, "replicas=%d: out of range 1..%d", n,
-		     CONFIG_MAX_CONTAINERS);
+			    CONFIG_MAX_CONTAINERS);
 		return -ERANGE;
 	}
 	if (c->nctr - cur + n > CONFIG_MAX_CONTAINERS) {
 		conf_report(d, c->ctr[f].file, c->ctr[f].line,
-		     "too many containers (CONFIG_MAX_CONTAINERS=%d)", CONFIG_MAX_CONTAINERS);
+			    "too many containers (CONFIG_MAX_CONTAINERS=%d)",
+			    CONFIG_MAX_CONTAINERS);
 		return -ENOSPC;
 	}
 	if (n == cur)
 		return 0;
 	if (n > 1 && !c->ctr[f].ip_auto) {
 		conf_report(d, c->ctr[f].file, c->ctr[f].ip_line,
-		     "ip= cannot be combined with replicas=%d (one address, %d instances)", n, n);
+			    "ip= cannot be combined with replicas=%d (one address, %d instances)",
+			    n, n);
 		return -EINVAL;
 	}
 	/* Shrinking removes instances and renames at most one; what could fail is a full
@@ -331,8 +340,8 @@ int conf_scale(struct conf *c, const char *section, int n, struct conf_diag *d)
 	 * shrink cannot fail half-way. */
 	if (n < cur && n == 1 && sizeof(c->arena) - c->arena_used < 128) {
 		conf_report(d, c->ctr[f].file, c->ctr[f].line,
-		     "config too big for the string arena (CONFIG_CONF_ARENA_KB=%d)",
-		     CONFIG_CONF_ARENA_KB);
+			    "config too big for the string arena (CONFIG_CONF_ARENA_KB=%d)",
+			    CONFIG_CONF_ARENA_KB);
 		return -ENOSPC;
 	}
 	first = c->ctr[f];
