@@ -83,15 +83,27 @@ stop_daemon() {
 alive() { kill -0 $DPID 2>/dev/null && C ps > /dev/null; }
 
 # ask LINE: write LINE into the FIFO with a reply FIFO of our own; prints the reply
-# (empty when the daemon dropped the request)
+# (empty when the daemon dropped the request). The reader must have the FIFO open
+# before the request goes in, or the daemon's open fails with ENXIO (client gone).
 ask() {
 	_tok=$(printf '%s' "$1" | sed -n 's/^@\([A-Za-z0-9_-]*\).*/\1/p')
 	_f=$RUN/reply/$_tok
-	[ -n "$_tok" ] && { rm -f "$_f"; mkfifo -m 600 "$_f"; }
-	[ -n "$_tok" ] && { timeout 3 cat "$_f" > "$T/ask.out" 2>/dev/null & _cat=$!; }
+	: > "$T/ask.out"
+	if [ -n "$_tok" ]; then
+		rm -f "$_f"
+		mkfifo -m 600 "$_f"
+		cat "$_f" > "$T/ask.out" 2>/dev/null &
+		_cat=$!
+		retry 100 sh -c "ls -l /proc/$_cat/fd | grep -q '$_f'"
+	fi
 	printf '%s\n' "$1" > "$RUN/ctl"
-	[ -n "$_tok" ] && { wait $_cat; rm -f "$_f"; cat "$T/ask.out"; }
-	return 0
+	if [ -n "$_tok" ]; then
+		# dropped: nobody opens the FIFO, so end the reader ourselves
+		retry 40 sh -c "! kill -0 $_cat 2>/dev/null" || kill $_cat 2>/dev/null
+		wait $_cat 2>/dev/null
+		rm -f "$_f"
+	fi
+	cat "$T/ask.out"
 }
 
 "$CABIN" daemon -c "$CONF" -r "$RUN" > "$T/probe.log" 2>&1 &
