@@ -301,13 +301,21 @@ static void human_bytes(const char *v, char *buf, size_t n)
 		snprintf(buf, n, "%.0fB", x);
 }
 
+/* 0, or the "max" of cgroup v1 (a page-rounded 2^63): no limit */
+static bool limited(const char *v)
+{
+	double x = v ? strtod(v, NULL) : 0;
+
+	return x > 0 && x < 1152921504606846976.0;
+}
+
 static void cell_pair(const struct rec *r, const char *a, const char *b, char *buf, size_t n)
 {
 	char x[32], y[32];
 	const char *bv = rec_get(r, b);
 
 	human_bytes(rec_get(r, a), x, sizeof(x));
-	if (bv && !strcmp(b, "mem_limit") && !strcmp(bv, "0"))
+	if (bv && !strcmp(b, "mem_limit") && !limited(bv))
 		bv = NULL;
 	human_bytes(bv, y, sizeof(y));
 	snprintf(buf, n, "%s / %s", x, y);
@@ -341,7 +349,7 @@ static void cell_pct(const struct rec *r, const char *key, char *buf, size_t n)
 static void cell_mempct(const struct rec *r, const char *key, char *buf, size_t n)
 {
 	const char *m = rec_get(r, "mem"), *l = rec_get(r, "mem_limit");
-	double lim = l ? strtod(l, NULL) : 0;
+	double lim = limited(l) ? strtod(l, NULL) : 0;
 
 	if (m && lim > 0)
 		snprintf(buf, n, "%.2f%%", strtod(m, NULL) * 100 / lim);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -419,6 +420,32 @@ static struct {
 	char *buf;
 } in = { .fd = -1, .buf = inbuf };
 
+/* remove reply FIFOs that clients killed with SIGKILL left behind; a minute old at
+ * least, so that a client racing with our start keeps its own */
+static void sweep(int rfd)
+{
+	char buf[2048];
+	long n, off;
+
+	while ((n = syscall(SYS_getdents64, rfd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			/* struct linux_dirent64: ino, off, reclen, type, name */
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+			struct stat st;
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (!ctl_token_ok(name, strlen(name)))
+				continue;
+			if (fstatat(rfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISFIFO(st.st_mode))
+				continue;
+			if (st.st_mtime < time(NULL) - 60)
+				unlinkat(rfd, name, 0);
+		}
+	}
+}
+
 int ctl_listen(const char *rundir, struct cabin_err *e)
 {
 	struct stat lst, st;
@@ -434,6 +461,7 @@ int ctl_listen(const char *rundir, struct cabin_err *e)
 		close(dfd);
 		return rfd;
 	}
+	sweep(rfd);
 	close(rfd);
 	snprintf(show, sizeof(show), "%s/ctl", rundir);
 	if (mkfifoat(dfd, "ctl", 0600) < 0 && errno != EEXIST) {

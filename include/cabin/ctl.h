@@ -81,7 +81,8 @@ struct ctl_reply {
  * RUNDIR/ctl (0600, owned by us, a FIFO, not a symlink) and open it
  * O_RDWR|O_NONBLOCK|O_CLOEXEC. An existing RUNDIR (or reply/) must be a real directory
  * owned by us and not writable by group/other (refused otherwise); read/search bits
- * for group/other are removed. Returns the fd or -errno with e filled. */
+ * for group/other are removed. Reply FIFOs over a minute old (left by clients killed
+ * with SIGKILL) are removed. Returns the fd or -errno with e filled. */
 int ctl_listen(const char *rundir, struct cabin_err *e);
 /* Decode one request line (without '\n'). -EINVAL with e filled when malformed; the
  * token, if it could be read, is kept in r->token so the error can be answered. */

@@ -259,6 +259,18 @@ static void test_listen_fresh(void **state)
 	close(fd);
 	/* again, over our own FIFO: accepted (daemon restart) */
 	close(listen_ok());
+	/* stale reply FIFOs (a client killed by SIGKILL) are swept, fresh ones kept */
+	{
+		struct timespec old[2] = { { 0, UTIME_OMIT }, { 1000, 0 } };
+
+		assert_int_equal(mkfifo(at("reply/stale"), 0600), 0);
+		assert_int_equal(mkfifo(at("reply/fresh"), 0600), 0);
+		assert_int_equal(utimensat(AT_FDCWD, at("reply/stale"), old, 0), 0);
+		close(listen_ok());
+		assert_int_equal(access(at("reply/stale"), F_OK), -1);
+		assert_int_equal(access(at("reply/fresh"), F_OK), 0);
+		unlink(at("reply/fresh"));
+	}
 	/* a 0755 rundir of ours (an old mkdir -p) is tightened, not refused */
 	chmod(run, 0755);
 	close(listen_ok());
