@@ -76,6 +76,34 @@ struct recs {
 	struct rec *r;
 };
 
+/* a decimal such as "12.5" or "4096" (no strtod: it would pull musl's float
+ * scanner, kilobytes, into the one binary); junk stops the scan */
+static double num(const char *s)
+{
+	double x = 0, f = 1;
+	bool neg = false, dot = false;
+
+	if (!s)
+		return 0;
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	for (; *s; s++) {
+		if (*s == '.' && !dot) {
+			dot = true;
+		} else if (*s >= '0' && *s <= '9') {
+			if (dot)
+				x += (*s - '0') * (f /= 10);
+			else
+				x = x * 10 + (*s - '0');
+		} else {
+			break;
+		}
+	}
+	return neg ? -x : x;
+}
+
 static void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
@@ -290,7 +318,7 @@ static void human_bytes(const char *v, char *buf, size_t n)
 		snprintf(buf, n, "-");
 		return;
 	}
-	x = strtod(v, NULL);
+	x = num(v);
 	while (x >= 1024 && u < 4) {
 		x /= 1024;
 		u++;
@@ -304,7 +332,7 @@ static void human_bytes(const char *v, char *buf, size_t n)
 /* 0, or the "max" of cgroup v1 (a page-rounded 2^63): no limit */
 static bool limited(const char *v)
 {
-	double x = v ? strtod(v, NULL) : 0;
+	double x = v ? num(v) : 0;
 
 	return x > 0 && x < 1152921504606846976.0;
 }
@@ -341,7 +369,7 @@ static void cell_pct(const struct rec *r, const char *key, char *buf, size_t n)
 	const char *v = rec_get(r, key);
 
 	if (v && *v)
-		snprintf(buf, n, "%.2f%%", strtod(v, NULL));
+		snprintf(buf, n, "%.2f%%", num(v));
 	else
 		snprintf(buf, n, "-");
 }
@@ -349,10 +377,10 @@ static void cell_pct(const struct rec *r, const char *key, char *buf, size_t n)
 static void cell_mempct(const struct rec *r, const char *key, char *buf, size_t n)
 {
 	const char *m = rec_get(r, "mem"), *l = rec_get(r, "mem_limit");
-	double lim = limited(l) ? strtod(l, NULL) : 0;
+	double lim = limited(l) ? num(l) : 0;
 
 	if (m && lim > 0)
-		snprintf(buf, n, "%.2f%%", strtod(m, NULL) * 100 / lim);
+		snprintf(buf, n, "%.2f%%", num(m) * 100 / lim);
 	else
 		snprintf(buf, n, "-");
 }
@@ -451,14 +479,12 @@ static void on_line(const char *l, void *ctx)
 static int timeout_ms(void)
 {
 	const char *t = getenv("CABIN_TIMEOUT");
-	char *end;
 	double s;
 
-	if (!t || !*t)
+	/* seconds, fractions allowed; 0 waits forever */
+	if (!t || !*t || strspn(t, "0123456789.") != strlen(t))
 		return 10000;
-	s = strtod(t, &end);
-	if (*end || s < 0)
-		return 10000;
+	s = num(t);
 	return s > 86400 ? 0 : (int)(s * 1000);
 }
 
@@ -510,7 +536,7 @@ static void stats_cpu(struct recs *rs, char (*pct)[32])
 		const char *name = rec_get(&rs->r[i], "name"), *u = rec_get(&rs->r[i], "cpu_usec");
 
 		cur[i].name = xstrdup(name ? name : "");
-		cur[i].usec = u ? strtod(u, NULL) : -1;
+		cur[i].usec = u ? num(u) : -1;
 		pct[i][0] = 0;
 		if (rec_get(&rs->r[i], "cpu") || !u || !prev_t || t <= prev_t)
 			continue;

@@ -651,6 +651,26 @@ static void on_srv(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		ctl_reply_kv(rp, "uptime", "0");
 		ctl_reply_kv_end(rp);
 		ctl_reply_end(rp, 0, NULL);
+	} else if (!strcmp(r->argv[0], "stats")) {
+		static unsigned long long usec;
+
+		usec += 250000;		/* a quarter of a CPU second per sample */
+		ctl_reply_kv(rp, "name", "web-1");
+		ctl_reply_kv(rp, "cpu_usec", "%llu", usec);
+		ctl_reply_kv(rp, "mem", "10485760");
+		ctl_reply_kv(rp, "mem_limit", "33554432");
+		ctl_reply_kv(rp, "net_rx", "1536");
+		ctl_reply_kv(rp, "net_tx", "0");
+		ctl_reply_kv(rp, "blk_r", "0");
+		ctl_reply_kv(rp, "blk_w", "4096");
+		ctl_reply_kv(rp, "pids", "3");
+		ctl_reply_kv_end(rp);
+		ctl_reply_kv(rp, "name", "db");
+		ctl_reply_kv(rp, "cpu", "1.5");
+		ctl_reply_kv(rp, "mem", "100");
+		ctl_reply_kv(rp, "mem_limit", "9223372036854771712");	/* v1 "max" */
+		ctl_reply_kv_end(rp);
+		ctl_reply_end(rp, 0, NULL);
 	} else if (!strcmp(r->argv[0], "silent")) {
 		int fd = ctl_reply_detach(rp);	/* kept open, never written */
 
@@ -795,6 +815,23 @@ static void test_client(void **state)
 				    "\"health\":\"healthy\",\"pid\":812,"));
 	assert_non_null(strstr(out, "\"reason\":\"exit:1 \\\"x\\\"\"},\n"));
 	assert_non_null(strstr(out, "\"ip\":\"\""));
+	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "stats", "--no-stream"), 0);
+	fprintf(stderr, "%s", out);
+	assert_true(!strncmp(out, "NAME   CPU%    MEM/LIMIT          MEM%    NET RX/TX    "
+				  "BLOCK R/W    PIDS\n", 73));
+	/* CPU% from two samples 0.5 s apart with 0.25 s of CPU between them */
+	assert_non_null(strstr(out, "\nweb-1  "));
+	assert_non_null(strstr(out, "%  10.0MiB / 32.0MiB  31.25%  1.5KiB / 0B  0B / 4.0KiB  3\n"));
+	assert_non_null(strstr(out, "\ndb     1.50%   100B / -"));
+	{
+		double pct = atof(out + 73 + 7);
+
+		if (pct < 25 || pct > 51)
+			fail_msg("CPU%% %.2f, want about 50", pct);
+	}
+	assert_int_equal(client_out(out, sizeof(out), 5, "-r", run, "stats", "--no-stream",
+				    "-ojson"), 0);
+	assert_non_null(strstr(out, "\"pids\":3,\"cpu\":\""));
 	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "start", "web"), 0);
 	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "fail", "web"), EXIT_USAGE);
 	assert_int_equal(client_out(out, sizeof(out), 3, "-r", run, "start"), EXIT_USAGE);
