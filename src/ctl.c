@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -530,25 +531,23 @@ static void handle(const char *line, size_t len, const char *rundir, ctl_handler
 		ctl_reply_end(&rp, EXIT_REFUSED, "no reply");
 }
 
-/* handle the complete lines in the buffer, keep the partial one */
-static int scan(const char *rundir, ctl_handler on_req, void *ctx)
+/* handle every complete line in the buffer, keep the partial one */
+static void scan(const char *rundir, ctl_handler on_req, void *ctx)
 {
 	char *p = in.buf, *end = in.buf + in.len, *nl;
 	size_t rest;
-	int n = 0;
 
-	while (n < CTL_SERVE_BATCH && (nl = memchr(p, '\n', end - p))) {
+	while ((nl = memchr(p, '\n', end - p))) {
 		if (in.skip)
 			in.skip = false;	/* the tail of an oversized line ends here */
 		else
 			handle(p, nl - p, rundir, on_req, ctx);
-		n++;
 		p = nl + 1;
 	}
 	rest = end - p;
 	if (in.skip) {
 		rest = 0;
-	} else if (rest >= PIPE_BUF && !memchr(p, '\n', rest)) {
+	} else if (rest >= PIPE_BUF) {
 		/* no '\n' within PIPE_BUF: answer from what we have (the token is at the
 		 * start), then drop up to the next newline; never wait for it */
 		handle(p, rest, rundir, on_req, ctx);
@@ -557,38 +556,47 @@ static int scan(const char *rundir, ctl_handler on_req, void *ctx)
 	}
 	memmove(in.buf, p, rest);
 	in.len = rest;
-	return n;
+}
+
+/* drained: every client's write(2) is in whole, so what is left is a write that did
+ * not end in '\n' (printf 'stop web' > ctl): a line of its own */
+static void drained(const char *rundir, ctl_handler on_req, void *ctx)
+{
+	if (in.len && !in.skip)
+		handle(in.buf, in.len, rundir, on_req, ctx);
+	in.len = 0;
+	in.skip = false;
 }
 
 int ctl_serve(int fd, const char *rundir, ctl_handler on_req, void *ctx)
 {
-	int n = 0;
+	size_t done = 0;
 	ssize_t r;
+	int avail;
 
 	if (in.fd != fd) {
 		in.fd = fd;
 		in.len = 0;
 		in.skip = false;
 	}
-	for (;;) {
-		n += scan(rundir, on_req, ctx);
-		if (n >= CTL_SERVE_BATCH || in.len == sizeof(inbuf))
-			return 0;
+	/* bounded work per call (row F7): what is left stays in the FIFO, where the
+	 * level-triggered poll sees it; never in our buffer, where it would not */
+	while (done < CTL_SERVE_BYTES) {
 		r = read(fd, in.buf + in.len, sizeof(inbuf) - in.len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno != EAGAIN)
 			return -errno;
-		if (r <= 0)
-			break;
+		if (r <= 0) {
+			drained(rundir, on_req, ctx);
+			return 0;
+		}
 		in.len += r;
+		done += r;
+		scan(rundir, on_req, ctx);
 	}
-	/* drained: every client's write(2) is in whole, so what is left is a write that
-	 * did not end in '\n' (printf 'stop web' > ctl): a line of its own */
-	if (in.len && !in.skip)
-		handle(in.buf, in.len, rundir, on_req, ctx);
-	in.len = 0;
-	in.skip = false;
+	if (ioctl(fd, FIONREAD, &avail) == 0 && avail == 0)
+		drained(rundir, on_req, ctx);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ t_rc "deploy of a missing file" 1 C deploy "$T/nope.conf"
 # --- a listener that never answers: timeout and SIGINT remove the reply FIFO -------------
 sh -c "exec 3<>'$RUN/ctl'; exec sleep 60" &
 HOLD=$!
+retry 100 test -e /proc/$HOLD/fd/3
 t_rc "silent daemon: timeout, exit 1" 1 env CABIN_TIMEOUT=0.3 "$CABIN" -r "$RUN" ps
 t "reply FIFO removed after timeout" test -z "$(ls -A "$RUN/reply")"
 "$CABIN" -r "$RUN" events > /dev/null 2>&1 &
