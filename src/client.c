@@ -436,6 +436,8 @@ struct out {
 	const struct cmd *cmd;
 	int fmt;
 	struct recs rs;
+	char **plain;
+	int nplain;
 };
 
 static void on_line(const char *l, void *ctx)
@@ -469,10 +471,15 @@ static void on_line(const char *l, void *ctx)
 		}
 		fflush(stdout);
 		return;
-	default:
+	case K_LOGS:
 		puts(l);
-		if (o->cmd->kind == K_LOGS)
-			fflush(stdout);
+		fflush(stdout);
+		return;
+	default:
+		/* kept: on stdout when the command succeeds, on stderr with the error (a
+		 * rejected reload sends the config's errors this way) */
+		o->plain = xrealloc(o->plain, (o->nplain + 1) * sizeof(char *));
+		o->plain[o->nplain++] = xstrdup(l);
 	}
 }
 
@@ -816,6 +823,17 @@ int client_main(int argc, char **argv)
 		}
 		if (!rc && c->kind == K_INSPECT && o.fmt == OUT_JSON)
 			inspect_json(&o.rs);
+		fflush(stdout);
+		for (i = 0; i < o.nplain; i++) {
+			size_t n = strlen(o.plain[i]);
+
+			o.plain[i][n] = '\n';	/* over the NUL: one write per line */
+			if (write(rc ? 2 : 1, o.plain[i], n + 1) < 0)
+				break;
+		}
+		for (i = 0; i < o.nplain; i++)
+			free(o.plain[i]);
+		free(o.plain);
 	}
 	fflush(stdout);
 	recs_free(&o.rs);

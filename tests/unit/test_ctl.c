@@ -691,6 +691,12 @@ static void on_srv(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		ctl_reply_kv(rp, "mem_limit", "9223372036854771712");	/* v1 "max" */
 		ctl_reply_kv_end(rp);
 		ctl_reply_end(rp, 0, NULL);
+	} else if (!strcmp(r->argv[0], "reload")) {
+		ctl_reply_line(rp, "cabin.conf:3: unknown key 'memroy' (did you mean 'memory'?)");
+		ctl_reply_end(rp, 1, "config rejected, 1 error");
+	} else if (!strcmp(r->argv[0], "scale")) {
+		ctl_reply_line(rp, "web-3 created");
+		ctl_reply_end(rp, 0, NULL);
 	} else if (!strcmp(r->argv[0], "silent")) {
 		int fd = ctl_reply_detach(rp);	/* kept open, never written */
 
@@ -853,6 +859,11 @@ static void test_client(void **state)
 				    "-ojson"), 0);
 	assert_non_null(strstr(out, "\"pids\":3,\"cpu\":\""));
 	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "start", "web"), 0);
+	/* a plain command's payload: stdout on success, stderr with an error */
+	assert_int_equal(client_out(out, sizeof(out), 5, "-r", run, "scale", "web", "3"), 0);
+	assert_string_equal(out, "web-3 created\n");
+	assert_int_equal(client_out(out, sizeof(out), 3, "-r", run, "reload"), 1);
+	assert_string_equal(out, "");
 	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "fail", "web"), EXIT_USAGE);
 	assert_int_equal(client_out(out, sizeof(out), 3, "-r", run, "start"), EXIT_USAGE);
 	assert_int_equal(client_out(out, sizeof(out), 5, "-r", run, "scale", "web", "x"),
