@@ -177,6 +177,22 @@ echo 'stop nosuch' > "$RUN/ctl"
 t "daemon alive after a fire-and-forget line" alive
 t_rc "a token request still works" 0 C ps
 
+# row F1: only root may talk to the daemon
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+t_fail "as nobody: writing the FIFO is refused" $NOBODY sh -c "echo 'stop idle' > '$RUN/ctl'"
+t_rc "as nobody: the client fails (exit 1)" 1 $NOBODY "$CABIN" -r "$RUN" ps
+t_out "as nobody: says why" "ermission denied" $NOBODY "$CABIN" -r "$RUN" ps
+
+# row F7 (light): a flood of one-write requests does not starve a client
+( end=$(($(date +%s) + 3)); while [ "$(date +%s)" -lt $end ]; do
+	i=0; while [ $i -lt 200 ]; do echo "ps"; i=$((i + 1)); done
+done ) > "$RUN/ctl" &
+FLOOD=$!
+t "during a flood: ps answered within 5 s" timeout 5 "$CABIN" -r "$RUN" ps
+t "during a flood: again" timeout 5 "$CABIN" -r "$RUN" ps -a
+wait $FLOOD
+t "after the flood: daemon serves" alive
+
 # 8 concurrent clients x 500 requests: every one answered
 : > "$T/fails"
 i=0
