@@ -20,20 +20,20 @@
 enum { OUT_TABLE, OUT_KV, OUT_JSON };
 
 enum {
-	K_PLAIN,	/* payload printed as it comes */
-	K_PS,		/* kv records -> table */
+	K_PLAIN, /* payload printed as it comes */
+	K_PS,	 /* kv records -> table */
 	K_STATS,
-	K_INSPECT,	/* key=value lines -> one object */
-	K_EVENTS,	/* stream of kv records */
-	K_LOGS,		/* raw lines */
+	K_INSPECT, /* key=value lines -> one object */
+	K_EVENTS,  /* stream of kv records */
+	K_LOGS,	   /* raw lines */
 };
 
 struct cmd {
 	const char *name;
-	const char *flags;	/* boolean short flags; 'n' takes a number (logs) */
-	int min, max;		/* positional arguments; max -1: any number */
+	const char *flags; /* boolean short flags; 'n' takes a number (logs) */
+	int min, max;	   /* positional arguments; max -1: any number */
 	int kind;
-	bool posopts;		/* options only before the first positional (exec) */
+	bool posopts; /* options only before the first positional (exec) */
 	const char *usage;
 };
 
@@ -61,7 +61,8 @@ static const struct cmd cmds[] = {
 	{ "halt", "", 0, 0, K_PLAIN, false, "halt" },
 };
 
-#define GLOBAL_USAGE "common options: -r RUNDIR (or $CABIN_RUNDIR); $CABIN_TIMEOUT seconds (default 10)"
+#define GLOBAL_USAGE \
+	"common options: -r RUNDIR (or $CABIN_RUNDIR); $CABIN_TIMEOUT seconds (default 10)"
 
 /* --- kv records ----------------------------------------------------------------------- */
 
@@ -146,7 +147,7 @@ static void rec_parse(struct rec *r, const char *line)
 			*eq = 0;
 		r->k[r->n] = w;
 		r->v[r->n] = eq ? eq + 1 : w + strlen(w);
-		ctl_unescape(r->v[r->n]);	/* a bad escape: shown as it came */
+		ctl_unescape(r->v[r->n]); /* a bad escape: shown as it came */
 		r->n++;
 	}
 }
@@ -293,17 +294,19 @@ static void cell_uptime(const struct rec *r, const char *key, char *buf, size_t 
 {
 	const char *v = rec_get(r, key), *st = rec_get(r, "state");
 
-	if (!v || !*v || (st && strcmp(st, "running") && strcmp(st, "paused") &&
-			  !strcmp(v, "0")))
+	if (!v || !*v || (st && strcmp(st, "running") && strcmp(st, "paused") && !strcmp(v, "0")))
 		snprintf(buf, n, "-");
 	else
 		human_dur(strtoull(v, NULL, 10), buf, n);
 }
 
 static const struct col ps_cols[] = {
-	{ "NAME", cell_str, "name" },	{ "STATE", cell_str, "state" },
-	{ "HEALTH", cell_str, "health" }, { "PID", cell_pid, "pid" },
-	{ "IP", cell_str, "ip" },	{ "RESTARTS", cell_str, "restarts" },
+	{ "NAME", cell_str, "name" },
+	{ "STATE", cell_str, "state" },
+	{ "HEALTH", cell_str, "health" },
+	{ "PID", cell_pid, "pid" },
+	{ "IP", cell_str, "ip" },
+	{ "RESTARTS", cell_str, "restarts" },
 	{ "UPTIME", cell_uptime, "uptime" },
 	{ NULL, NULL, NULL },
 };
@@ -386,11 +389,10 @@ static void cell_mempct(const struct rec *r, const char *key, char *buf, size_t 
 }
 
 static const struct col stats_cols[] = {
-	{ "NAME", cell_str, "name" },		{ "CPU%", cell_pct, "cpu" },
-	{ "MEM/LIMIT", cell_mem, NULL },	{ "MEM%", cell_mempct, NULL },
-	{ "NET RX/TX", cell_net, NULL },	{ "BLOCK R/W", cell_blk, NULL },
-	{ "PIDS", cell_str, "pids" },
-	{ NULL, NULL, NULL },
+	{ "NAME", cell_str, "name" },	 { "CPU%", cell_pct, "cpu" },
+	{ "MEM/LIMIT", cell_mem, NULL }, { "MEM%", cell_mempct, NULL },
+	{ "NET RX/TX", cell_net, NULL }, { "BLOCK R/W", cell_blk, NULL },
+	{ "PIDS", cell_str, "pids" },	 { NULL, NULL, NULL },
 };
 
 static void table(const struct col *cols, const struct recs *rs)
@@ -416,8 +418,7 @@ static void table(const struct col *cols, const struct recs *rs)
 		}
 	}
 	for (c = 0; c < ncol; c++)
-		printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cols[c].head,
-		       c < ncol - 1 ? "  " : "\n");
+		printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cols[c].head, c < ncol - 1 ? "  " : "\n");
 	for (i = 0; i < rs->n; i++) {
 		for (c = 0; c < ncol; c++) {
 			printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cell[i][c],
@@ -583,7 +584,7 @@ static int stats_run(const char *rundir, int argc, char **argv, struct out *o, b
 	int rc, i, round = 0;
 
 	for (;;) {
-		char (*pct)[32];
+		char(*pct)[32];
 
 		recs_free(&o->rs);
 		rc = ctl_call(rundir, argc, argv, timeout_ms(), on_line, o);
@@ -723,7 +724,7 @@ int client_main(int argc, char **argv)
 			else
 				lines = argv[++i];
 		} else if (arg[1] == 'o' && arg[2]) {
-			fmt = arg + 2;		/* -ojson */
+			fmt = arg + 2; /* -ojson */
 		} else if (!strcmp(arg, "--save") && !strcmp(c->name, "create")) {
 			save = true;
 		} else if (!strcmp(arg, "--no-stream") && c->kind == K_STATS) {
@@ -827,7 +828,7 @@ int client_main(int argc, char **argv)
 		for (i = 0; i < o.nplain; i++) {
 			size_t n = strlen(o.plain[i]);
 
-			o.plain[i][n] = '\n';	/* over the NUL: one write per line */
+			o.plain[i][n] = '\n'; /* over the NUL: one write per line */
 			if (write(rc ? 2 : 1, o.plain[i], n + 1) < 0)
 				break;
 		}

@@ -33,8 +33,8 @@ bool ctl_token_ok(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
 			return false;
 	}
 	return true;
@@ -138,7 +138,8 @@ int ctl_decode(const char *line, size_t len, struct ctl_req *r, struct cabin_err
 		for (n = 1; n < len && line[n] != ' '; n++)
 			;
 		if (!ctl_token_ok(line + 1, n - 1))
-			return err_set(e, 0, "bad token (want @[A-Za-z0-9_-]{1,%d})", CTL_TOKEN_MAX);
+			return err_set(e, 0, "bad token (want @[A-Za-z0-9_-]{1,%d})",
+				       CTL_TOKEN_MAX);
 		memcpy(r->token, line + 1, n - 1);
 		r->token[n - 1] = 0;
 		i = n;
@@ -359,7 +360,7 @@ void ctl_reply_open(struct ctl_reply *rp, const char *rundir, const char *token)
 		return;
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return;		/* ENXIO: the client has gone */
+		return; /* ENXIO: the client has gone */
 	if (fstat(fd, &st) < 0 || !fifo_ours(&st) || st.st_dev != lst.st_dev ||
 	    st.st_ino != lst.st_ino) {
 		close(fd);
@@ -410,14 +411,14 @@ fail:
 	return -e->code;
 }
 
-static char inbuf[2 * PIPE_BUF];	/* .bss, not .data */
+static char inbuf[2 * PIPE_BUF]; /* .bss, not .data */
 
 /* the partial line of the listening FIFO between reads (and between calls when a
  * batch ends in the middle of the data) */
 static struct {
 	int fd;
 	size_t len;
-	bool skip;		/* dropping the rest of an oversized line */
+	bool skip; /* dropping the rest of an oversized line */
 	char *buf;
 } in = { .fd = -1, .buf = inbuf };
 
@@ -439,7 +440,8 @@ static void sweep(int rfd)
 			off += reclen;
 			if (!ctl_token_ok(name, strlen(name)))
 				continue;
-			if (fstatat(rfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISFIFO(st.st_mode))
+			if (fstatat(rfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISFIFO(st.st_mode))
 				continue;
 			if (st.st_mtime < time(NULL) - 60)
 				unlinkat(rfd, name, 0);
@@ -476,12 +478,14 @@ int ctl_listen(const char *rundir, struct cabin_err *e)
 	}
 	if (!S_ISFIFO(lst.st_mode)) {
 		fd = err_set(e, EPERM, "refusing %s: not a FIFO (%s)", show,
-			     S_ISLNK(lst.st_mode) ? "a symlink" :
-			     S_ISREG(lst.st_mode) ? "a regular file" : "some other file");
+			     S_ISLNK(lst.st_mode)   ? "a symlink"
+			     : S_ISREG(lst.st_mode) ? "a regular file"
+						    : "some other file");
 		goto out;
 	}
 	if (lst.st_uid != geteuid() || (lst.st_mode & 07777) != 0600) {
-		fd = err_set(e, EPERM, "refusing %s: FIFO owned by uid %u with mode %04o, want ours and 0600",
+		fd = err_set(e, EPERM,
+			     "refusing %s: FIFO owned by uid %u with mode %04o, want ours and 0600",
 			     show, (unsigned)lst.st_uid, (unsigned)(lst.st_mode & 07777));
 		goto out;
 	}
@@ -509,8 +513,7 @@ out:
 
 typedef void (*ctl_handler)(struct ctl_req *r, struct ctl_reply *rp, void *ctx);
 
-static void handle(const char *line, size_t len, const char *rundir, ctl_handler on_req,
-		   void *ctx)
+static void handle(const char *line, size_t len, const char *rundir, ctl_handler on_req, void *ctx)
 {
 	struct ctl_reply rp;
 	struct cabin_err e;
@@ -539,7 +542,7 @@ static void scan(const char *rundir, ctl_handler on_req, void *ctx)
 
 	while ((nl = memchr(p, '\n', end - p))) {
 		if (in.skip)
-			in.skip = false;	/* the tail of an oversized line ends here */
+			in.skip = false; /* the tail of an oversized line ends here */
 		else
 			handle(p, nl - p, rundir, on_req, ctx);
 		p = nl + 1;
@@ -675,8 +678,8 @@ static int status_of(const char *l)
 struct rstate {
 	void (*line)(const char *l, void *ctx);
 	void *ctx;
-	char held[PIPE_BUF];	/* the last line if it looks like a status: it is one
-				 * only if EOF follows it */
+	char held[PIPE_BUF]; /* the last line if it looks like a status: it is one
+			      * only if EOF follows it */
 	bool have_held;
 };
 
@@ -736,7 +739,7 @@ static int read_reply(int fd, int timeout_ms, struct rstate *s)
 		}
 		len = buf + len - p;
 		memmove(buf, p, len);
-		if (len == sizeof(buf) - 1) {	/* a giant line: pass it on in pieces */
+		if (len == sizeof(buf) - 1) { /* a giant line: pass it on in pieces */
 			buf[len] = 0;
 			got_line(s, buf);
 			len = 0;
@@ -800,7 +803,8 @@ int ctl_call(const char *rundir, int argc, char **argv, int timeout_ms,
 			fdprintf(2, "cabin: daemon not running (no %s/reply)\n", rundir);
 			rc = EXIT_NODAEMON;
 		} else {
-			fdprintf(2, "cabin: unable to create %s: %s\n", reply_path, strerror(errno));
+			fdprintf(2, "cabin: unable to create %s: %s\n", reply_path,
+				 strerror(errno));
 		}
 		reply_path[0] = 0;
 		goto out;

@@ -56,24 +56,24 @@
 #include "cabin/err.h"
 
 #define CTL_TOKEN_MAX 32
-#define CTL_MAX_ARGS 64		/* verb included */
+#define CTL_MAX_ARGS 64 /* verb included */
 #define CTL_VERB_MAX 16
 /* bytes read per ctl_serve() call, so a flood cannot starve the loop (row F7); the
  * rest stays in the FIFO and the level-triggered poll comes back */
 #define CTL_SERVE_BYTES 16384
 
 struct ctl_req {
-	char token[CTL_TOKEN_MAX + 1];	/* "" = fire-and-forget */
-	int argc;			/* argv[0] is the verb */
-	char *argv[CTL_MAX_ARGS + 1];	/* decoded, point into buf */
+	char token[CTL_TOKEN_MAX + 1]; /* "" = fire-and-forget */
+	int argc;		       /* argv[0] is the verb */
+	char *argv[CTL_MAX_ARGS + 1];  /* decoded, point into buf */
 	char buf[PIPE_BUF + 1];
 };
 
 /* A reply in progress: buffered, written without blocking. */
 struct ctl_reply {
-	int fd;				/* -1: no reply wanted or client gone */
+	int fd; /* -1: no reply wanted or client gone */
 	size_t len;
-	bool inrec;			/* a kv record is open (ctl_reply_kv) */
+	bool inrec; /* a kv record is open (ctl_reply_kv) */
 	char buf[PIPE_BUF];
 };
 
