@@ -315,7 +315,9 @@ void ctl_reply_end(struct ctl_reply *rp, int code, const char *msg)
 		for (i = 0; msg && msg[i] && i < sizeof(m) - 1; i++)
 			m[i] = (unsigned char)msg[i] < ' ' || msg[i] == 0x7f ? ' ' : msg[i];
 		m[i] = 0;
-		ctl_reply_line(rp, "err %d %s", code, i ? m : "failed");
+		/* a -errno by mistake still reads as "failed" to the client */
+		ctl_reply_line(rp, "err %d %s", code > 0 && code < 126 ? code : 1,
+			       i ? m : "failed");
 	}
 	ctl_reply_flush(rp);
 	drop(rp);

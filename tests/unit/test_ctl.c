@@ -399,6 +399,8 @@ static void on_req(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		ctl_reply_end(rp, 0, NULL);
 	} else if (!strcmp(r->argv[0], "fail")) {
 		ctl_reply_end(rp, 5, "boom\nbang");
+	} else if (!strcmp(r->argv[0], "neg")) {
+		ctl_reply_end(rp, -ENOENT, "no such thing");	/* a -errno by mistake */
 	} else if (!strcmp(r->argv[0], "forget")) {
 		/* leaves the reply open: ctl_serve must end it */
 	} else if (!strcmp(r->argv[0], "flood")) {
@@ -466,7 +468,7 @@ static void test_serve(void **state)
 	static char buf[PIPE_BUF * 4];
 	int lfd = listen_ok(), w = open_ctl_writer();
 	int r1 = mkreply("t1"), r2 = mkreply("t2"), r3 = mkreply("t3"), r4 = mkreply("t4");
-	int r5 = mkreply("t5");
+	int r5 = mkreply("t5"), r6 = mkreply("t6");
 
 	memset(&s, 0, sizeof(s));
 	put(w, "@t1 echo a%20b c\n", 17);
@@ -476,10 +478,11 @@ static void test_serve(void **state)
 	put(w, "@t3 BAD\n", 8);			/* malformed: answered, not handled */
 	put(w, "\x01\x02junk\n", 7);		/* malformed, no token: dropped */
 	put(w, "@t4 forget\n", 11);
+	put(w, "@t6 neg\n", 8);
 	put(w, "stop db", 7);			/* no newline: a line once drained */
 	assert_int_equal(ctl_serve(lfd, run, on_req, &s), 0);
 
-	assert_int_equal(s.n, 5);
+	assert_int_equal(s.n, 6);
 	assert_string_equal(s.verb[0], "echo");
 	assert_string_equal(s.args[0], "a b|c");
 	assert_string_equal(s.token[0], "t1");
@@ -490,8 +493,9 @@ static void test_serve(void **state)
 	assert_int_equal(s.fd[1], -1);
 	assert_string_equal(s.verb[2], "fail");
 	assert_string_equal(s.verb[3], "forget");
-	assert_string_equal(s.verb[4], "stop");
-	assert_string_equal(s.args[4], "db");
+	assert_string_equal(s.verb[4], "neg");
+	assert_string_equal(s.verb[5], "stop");
+	assert_string_equal(s.args[5], "db");
 
 	slurp(r1, buf, sizeof(buf));
 	assert_string_equal(buf, "arg=a%20b arg=c\nok\nok\n");
@@ -501,6 +505,9 @@ static void test_serve(void **state)
 	assert_true(!strncmp(buf, "err 2 bad verb", 14));
 	slurp(r4, buf, sizeof(buf));
 	assert_string_equal(buf, "err 1 no reply\n");
+	slurp(r6, buf, sizeof(buf));
+	assert_string_equal(buf, "err 1 no such thing\n");
+	close(r6);
 
 	/* oversized lines, with and without a newline in the same read, then a good
 	 * request: the first is answered, the junk dropped, the last served */
