@@ -11,15 +11,33 @@
 #include "cabin/conf.h"
 #include "cabin/err.h"
 
-enum cgroup_ctl { CG_MEMORY, CG_CPU, CG_PIDS, CG_IO, CG_FREEZER, CG_NCTL };
+/* CG_CPUACCT and CG_DEVICES only matter on v1 (cpuacct may be its own hierarchy; the
+ * device allowlist); on v2 CG_CPUACCT is the core cpu.stat and CG_DEVICES is false. */
+enum cgroup_ctl {
+	CG_MEMORY,
+	CG_CPU,
+	CG_PIDS,
+	CG_IO,
+	CG_FREEZER,
+	CG_CPUACCT,
+	CG_DEVICES,
+	CG_NCTL
+};
+
+/* v2: cabin moves itself into this leaf of its base when the no-internal-process rule
+ * refuses to enable controllers; the leading '_' keeps it apart from container names. */
+#define CGROUP_LEAF "_supervisor"
 
 struct cgroup_sys {
 	int version;			/* 1 or 2 */
-	/* v2: base = <unified mount>/<our group>[/<cgroup_parent>]
-	 * v1: base per controller; empty string if that controller is not available */
+	/* v2: base = <unified mount>/<our group> or <unified mount>/<cgroup_parent>, the
+	 *     same string in every slot; have[] = controllers enabled for our children.
+	 * v1: base per controller (co-mounted ones share a string); have[] false and base
+	 *     empty when that controller has no usable hierarchy. */
 	char base[CG_NCTL][256];
 	char v2base[256];		/* v2 only */
 	bool have[CG_NCTL];
+	bool moved;			/* v2: we moved ourselves into base/CGROUP_LEAF */
 };
 
 /* Detect the hierarchy layout. mnt is normally CONFIG_DEFAULT_CGROUP_MNT, selfcg is
@@ -28,23 +46,30 @@ struct cgroup_sys {
 int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent,
 		const char *mnt, const char *selfcg, const char *mountinfo, struct cabin_err *e);
 
-/* Create the group(s) for container `name` and write the limits of c. */
+/* Create the group(s) for container `name` and write the limits of c. A stale group of
+ * the same name is killed and removed first. A memory/cpu limit whose controller is
+ * missing is an error; pids and io weight are skipped silently when unavailable. */
 int cgroup_create(const struct cgroup_sys *s, const char *name, const struct conf_ctr *c,
 		  struct cabin_err *e);
 /* Move pid into the container's group(s). */
 int cgroup_attach(const struct cgroup_sys *s, const char *name, pid_t pid, struct cabin_err *e);
-/* v2: an O_DIRECTORY fd of the container group for clone3(CLONE_INTO_CGROUP), or -1. */
+/* v2: an O_DIRECTORY fd of the container group for clone3(CLONE_INTO_CGROUP), or -1
+ * (v1, or the open failed; errno is set). The caller closes it. */
 int cgroup_dirfd(const struct cgroup_sys *s, const char *name);
 /* Kill every process of the group (cgroup.kill on v2, freeze + SIGKILL + thaw on v1) and
  * wait, bounded, until it is empty. */
 int cgroup_kill(const struct cgroup_sys *s, const char *name, struct cabin_err *e);
 /* Signal every process of the group (stop_signal to all) without waiting. */
 int cgroup_signal(const struct cgroup_sys *s, const char *name, int sig, struct cabin_err *e);
-/* Remove the group(s); bounded retries on EBUSY. */
+/* Remove the group(s) and any sub-groups; bounded retries on EBUSY. Missing = done. */
 int cgroup_destroy(const struct cgroup_sys *s, const char *name, struct cabin_err *e);
+/* Freeze or thaw and wait (bounded, 1 s) until the kernel reports it done;
+ * -EOPNOTSUPP without a freezer, -ETIMEDOUT if it does not settle. */
 int cgroup_freeze(const struct cgroup_sys *s, const char *name, bool frozen, struct cabin_err *e);
+/* true if no process is left in the group or its sub-groups (or it does not exist) */
 bool cgroup_is_empty(const struct cgroup_sys *s, const char *name);
-/* Number of OOM kills seen in the group (memory.events oom_kill / v1 oom_control). */
+/* Number of OOM kills seen in the group (memory.events oom_kill / v1 oom_control), or
+ * -errno when it cannot be read (no memory controller: -EOPNOTSUPP). */
 long cgroup_oom_kills(const struct cgroup_sys *s, const char *name);
 
 struct cgroup_stats {
@@ -54,7 +79,18 @@ struct cgroup_stats {
 	uint64_t pids;
 	uint64_t io_rbytes, io_wbytes;
 };
+/* Fields the kernel does not offer stay 0; an error only if the group is missing. */
 int cgroup_stats(const struct cgroup_sys *s, const char *name, struct cgroup_stats *st,
 		 struct cabin_err *e);
+
+#ifdef CABIN_TEST
+/* Unit tests stand in for the kernel on a fake tree of plain files: mkdir is called after
+ * each group mkdir (create the control files), rmdir before each rmdir (remove them),
+ * write before each control-file write (return <0 to fail with it, >0 when it handled
+ * the write itself, 0 to let the plain write happen). NULL = real cgroupfs. */
+extern void (*cgroup_test_mkdir)(const char *dir);
+extern void (*cgroup_test_rmdir)(const char *dir);
+extern int (*cgroup_test_write)(const char *path, const char *val);
+#endif
 
 #endif

@@ -84,8 +84,8 @@ struct conf_ctr {
 
 	/* isolation */
 	enum conf_net net;
-	uint64_t cap_add;		/* bit n = capability n */
-	uint64_t cap_drop;
+	uint64_t cap_add;		/* bit n = capability n; the set a container gets is */
+	uint64_t cap_drop;		/* (conf_cap_default() & ~cap_drop) | cap_add */
 	bool no_new_privs;		/* default yes */
 	bool userns;
 	struct conf_sysctl sysctl[CONFIG_MAX_SYSCTL];
@@ -131,6 +131,16 @@ struct conf_ctr {
 	enum conf_log log;
 	const char *log_path;		/* log=file:PATH */
 	uint32_t log_size;		/* bytes; default global log_size, else LOG_RING_KB */
+
+	/* raw templates, kept so conf_scale() can expand new instances; and the lines of
+	 * the keys that cross-section checks report on */
+	const char *hostname_spec;	/* hostname= as written (with %i), NULL = default */
+	int hostname_line;
+	const char *port_spec[CONFIG_MAX_PORTS];	/* port= as written */
+	int port_line[CONFIG_MAX_PORTS];
+	bool ip_auto;			/* ip= not set: address assigned from subnet */
+	int ip_line;
+	int depends_line[CONFIG_MAX_DEPENDS];
 };
 
 struct conf {
@@ -153,8 +163,9 @@ struct conf {
 	const char *cgroup_parent;	/* NULL = the group cabin was started in */
 	enum conf_boot_loop on_boot_loop;
 
-	struct conf_ctr ctr[CONFIG_MAX_CONTAINERS];
+	struct conf_ctr ctr[CONFIG_MAX_CONTAINERS];	/* instances of a section are adjacent */
 	int nctr;
+	int nfiles;			/* buffers parsed; global keys only in the first */
 
 	/* arena for every string above; private to conf.c */
 	size_t arena_used;
@@ -179,20 +190,32 @@ int conf_load(struct conf *c, const char *file, const char *confdir, struct conf
 int conf_parse_buf(struct conf *c, const char *name, const char *buf, size_t len,
 		   struct conf_diag *d);
 /* Cross-section validation: dangling depends, cycles, IP and port clashes, address
- * assignment from subnet. */
+ * assignment from subnet, unique instance names, derived bridge MAC. Returns -EINVAL
+ * if d has counted any error so far (parse errors included), else 0. */
 int conf_finish(struct conf *c, struct conf_diag *d);
 
+/* Change the replica count of section `section` to n in place: adds or removes
+ * instances (name-1 .. name-N, or the bare name when n is 1), re-expands %i, assigns
+ * addresses to new instances (existing ones keep theirs) and re-validates ports and
+ * addresses. On error c is left as it was. 0, -ENOENT, -ERANGE, -ENOSPC or -EINVAL. */
+int conf_scale(struct conf *c, const char *section, int n, struct conf_diag *d);
+
+/* instance by name ("web-2", "db"), NULL if none */
 struct conf_ctr *conf_find(struct conf *c, const char *name);
 /* capability name ("NET_ADMIN", "cap_net_admin", case-insensitive) -> number, -1 */
 int conf_cap_number(const char *name);
 const char *conf_cap_name(int cap);
 /* Podman's default eleven */
 uint64_t conf_cap_default(void);
-/* "TERM", "SIGTERM", "15" -> 15; -1 if unknown */
+/* "TERM", "SIGTERM", "sigterm", "15" -> 15; -1 if unknown */
 int conf_signal_number(const char *name);
+/* 15 -> "TERM" (no SIG prefix); NULL if it has no name */
 const char *conf_signal_name(int sig);
 
-/* value parsers, shared with `cabin run` options; 0 or -EINVAL/-ERANGE */
+/* value parsers, shared with `cabin run` options; 0 or -EINVAL/-ERANGE.
+ * size: digits with an optional K, M or G (1024-based); duration: one or more
+ * number+unit (ms, s, m, h) like 1m30s, a bare number is seconds; bool: yes/no
+ * (also true/false, on/off, 1/0). */
 int conf_parse_size(const char *s, uint64_t *out);
 int conf_parse_duration_ms(const char *s, uint32_t *out);
 int conf_parse_bool(const char *s, bool *out);
