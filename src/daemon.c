@@ -43,9 +43,6 @@ __attribute__((weak)) long daemon_alloc_count(void)
 
 #define MAX_SUBS CONFIG_MAX_CLIENTS
 
-/* parser (branch parser): change the replica count of a section in place */
-int conf_scale(struct conf *c, const char *section, int n, struct conf_diag *d);
-
 /* two configs: the running one and the one being built (reload, create, deploy, ...) */
 static struct conf confs[2];
 static struct conf *cur = &confs[0], *nxt = &confs[1];
@@ -109,21 +106,19 @@ static void sub_write(int i, const char *p, size_t n)
 static int sub_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t pos)
 {
 	struct cabin_err e;
+	int fd;
 
-	if (rp->fd < 0)
-		return -EPIPE;
 	for (int i = 0; i < MAX_SUBS; i++) {
 		if (subs[i].fd >= 0)
 			continue;
-		/* flush what the reply holds so far, then the stream takes the fd over */
-		if (rp->len && write(rp->fd, rp->buf, rp->len) != (ssize_t)rp->len)
+		/* ctl flushes what the reply holds so far and hands the fd over */
+		fd = ctl_reply_detach(rp);
+		if (fd < 0)
 			return -EPIPE;
-		rp->len = 0;
-		subs[i] = (struct sub){ .fd = rp->fd, .kind = kind, .svc = svc, .pos = pos };
-		rp->fd = -1;
+		subs[i] = (struct sub){ .fd = fd, .kind = kind, .svc = svc, .pos = pos };
 		/* EPOLLERR arrives when the client closes its end */
-		if (loop_add(subs[i].fd, 0, LOOP_SUB, i, &e) < 0) {
-			close(subs[i].fd);
+		if (loop_add(fd, 0, LOOP_SUB, i, &e) < 0) {
+			close(fd);
 			subs[i].fd = -1;
 			return -EIO;
 		}
@@ -145,12 +140,16 @@ static void on_changed(struct svc *s)
 	uint64_t wall = loop_wall_ms();
 	int n;
 
-	esc(s->reason, reason, sizeof(reason));
+	reason[0] = 0;
+	if (s->reason[0]) {
+		memcpy(reason, " reason=", 8);
+		esc(s->reason, reason + 8, sizeof(reason) - 8);
+	}
 	n = snprintf(line, sizeof(line),
-		     "time=%llu.%03u mono=%llu name=%s state=%s pid=%d restarts=%d reason=%s\n",
+		     "time=%llu.%03u mono=%llu name=%s state=%s pid=%d restarts=%d%s\n",
 		     (unsigned long long)(wall / 1000), (unsigned)(wall % 1000),
 		     (unsigned long long)loop_now_ms(), s->name, svc_state_name(s->state),
-		     (int)s->pid, s->restarts, s->reason[0] ? reason : "-");
+		     (int)s->pid, s->restarts, reason);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	logmsg("cabin: %s %s%s%s", s->name, svc_state_name(s->state), s->reason[0] ? " " : "",
@@ -360,11 +359,14 @@ static int ctr_strs(struct conf_ctr *c, const char **out[], int max)
 	for (int i = 0; i < c->health_argc; i++)
 		P(c->health_argv[i]);
 	P(c->log_path);
+	P(c->hostname_spec);
+	for (int i = 0; i < c->nport; i++)
+		P(c->port_spec[i]);
 #undef P
 	return n;
 }
 
-#define MAX_STRS (4 + 2 * CONFIG_MAX_ARGS + CONFIG_MAX_ENV + 3 * CONFIG_MAX_MOUNTS + \
+#define MAX_STRS (6 + 2 * CONFIG_MAX_ARGS + CONFIG_MAX_PORTS + CONFIG_MAX_ENV + 3 * CONFIG_MAX_MOUNTS + \
 		  2 * CONFIG_MAX_SYSCTL + CONFIG_MAX_DEPENDS + 8)
 
 /* copy a string into dst's arena; literals (defaults) are kept as they are */
@@ -450,6 +452,14 @@ static bool ctr_changed(const struct conf_ctr *c1, const struct conf_ctr *c2)
 	}
 	a.file = b.file = NULL;
 	a.line = b.line = 0;
+	/* where keys were written, and how an address was chosen, is not config */
+	a.hostname_line = b.hostname_line = 0;
+	a.ip_line = b.ip_line = 0;
+	a.ip_auto = b.ip_auto;
+	memset(a.port_line, 0, sizeof(a.port_line));
+	memset(b.port_line, 0, sizeof(b.port_line));
+	memset(a.depends_line, 0, sizeof(a.depends_line));
+	memset(b.depends_line, 0, sizeof(b.depends_line));
 	a.restart = b.restart;
 	a.restart_max = b.restart_max;
 	a.restart_delay_ms = b.restart_delay_ms;
@@ -748,7 +758,7 @@ static int do_resume(struct svc *s, void *ctx, struct cabin_err *e)
 
 static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 {
-	char ip[INET_ADDRSTRLEN] = "-";
+	char ip[INET_ADDRSTRLEN] = "";
 	uint64_t up = 0;
 
 	if (s->c && s->c->ip.s_addr && s->c->net == CONF_NET_BRIDGE)
@@ -762,7 +772,10 @@ static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 	ctl_reply_kv(rp, "ip", "%s", ip);
 	ctl_reply_kv(rp, "restarts", "%d", s->restarts);
 	ctl_reply_kv(rp, "uptime", "%llu", (unsigned long long)up);
-	ctl_reply_kv(rp, "reason", "%s", s->reason[0] ? s->reason : "-");
+	if (s->reason[0]) {
+		ctl_reply_kv(rp, "reason", "%s", s->reason);
+		ctl_reply_kv(rp, "exit_time", "%llu", (unsigned long long)(s->reason_ts_ms / 1000));
+	}
 }
 
 static void v_ps(struct ctl_req *r, struct ctl_reply *rp)
@@ -969,9 +982,10 @@ static void v_stats(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_kv(rp, "mem", "%llu", (unsigned long long)st.mem_bytes);
 		ctl_reply_kv(rp, "mem_limit", "%llu", (unsigned long long)st.mem_limit);
 		ctl_reply_kv(rp, "pids", "%llu", (unsigned long long)st.pids);
-		ctl_reply_kv(rp, "io_read", "%llu", (unsigned long long)st.io_rbytes);
-		ctl_reply_kv(rp, "io_write", "%llu", (unsigned long long)st.io_wbytes);
-		ctl_reply_kv(rp, "time", "%llu", (unsigned long long)loop_now_ms());
+		ctl_reply_kv(rp, "net_rx", "0");
+		ctl_reply_kv(rp, "net_tx", "0");
+		ctl_reply_kv(rp, "blk_r", "%llu", (unsigned long long)st.io_rbytes);
+		ctl_reply_kv(rp, "blk_w", "%llu", (unsigned long long)st.io_wbytes);
 		ctl_reply_kv_end(rp);
 	}
 	ctl_reply_end(rp, 0, NULL);

@@ -216,8 +216,8 @@ static void try_start(struct svc *s)
 		return;
 	}
 	s->oom_base = ops->oom_kills ? ops->oom_kills(s) : 0;
+	/* the reason of the last exit stays visible (with its time) while it runs again */
 	s->started_ms = ops->now_ms();
-	s->reason[0] = 0;
 	set_state(s, SVC_RUNNING);
 }
 
