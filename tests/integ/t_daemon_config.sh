@@ -6,9 +6,9 @@
 cg_enter
 mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
-R=$T/rootfs
+RF=$T/rootfs
 sec() { # NAME [extra key=value lines]
-	printf '[%s]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1000%s\n' "$1" "$R" "${2:-}"
+	printf '[%s]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1000%s\n' "$1" "$RF" "${2:-}"
 }
 { sec keep; sec change; sec gone; sec rep '
 replicas=2'; } > "$T/cabin.conf"
@@ -69,24 +69,24 @@ t "deploy" "$CABIN" deploy "$T/deploy.conf"
 t "dep1 running" retry 100 is dep1 running
 t "keep replaced (restarted)" retry 100 sh -c "p=\$(\"$CABIN\" ps -o kv | grep '^name=keep ' | sed 's/.* pid=\([0-9]*\).*/\1/'); [ -n \"\$p\" ] && [ \"\$p\" != $pkeep ] && [ \"\$p\" != 0 ]"
 t_out "keep has the deployed env" "^env=DEPLOYED=1" "$CABIN" inspect keep
-printf '[bad]\nrootfs=%s\nnosuchkey=1\n' "$R" > "$T/bad.conf"
+printf '[bad]\nrootfs=%s\nnosuchkey=1\n' "$RF" > "$T/bad.conf"
 t_rc "deploy of an invalid file -> 1" 1 "$CABIN" deploy "$T/bad.conf"
 t_fail "bad not defined" kv bad
 
 # -- create / rm
-t "create tmp1" "$CABIN" create tmp1 rootfs=$R net=none "cmd=/bin/sleep 1000"
+t "create tmp1" "$CABIN" create tmp1 rootfs=$RF net=none "cmd=/bin/sleep 1000"
 t "tmp1 defined, not started" is tmp1 defined
 t "start tmp1" "$CABIN" start tmp1
 t "tmp1 running" retry 100 is tmp1 running
-t_rc "create an existing name -> 1" 1 "$CABIN" create tmp1 rootfs=$R
-t_rc "create with a bad key -> 1" 1 "$CABIN" create tmp2 rootfs=$R nosuchkey=1
-t_out "create with a bad key says why" "nosuchkey" "$CABIN" create tmp2 rootfs=$R nosuchkey=1
+t_rc "create an existing name -> 1" 1 "$CABIN" create tmp1 rootfs=$RF
+t_rc "create with a bad key -> 1" 1 "$CABIN" create tmp2 rootfs=$RF nosuchkey=1
+t_out "create with a bad key says why" "nosuchkey" "$CABIN" create tmp2 rootfs=$RF nosuchkey=1
 t_rc "rm of a running container -> 1" 1 "$CABIN" rm tmp1
 t "rm -f tmp1" "$CABIN" rm -f tmp1
 t "tmp1 gone" retry 100 gone tmp1
-t "create --save saved1" "$CABIN" create --save saved1 rootfs=$R net=none "cmd=/bin/sleep 1000"
+t "create --save saved1" "$CABIN" create --save saved1 rootfs=$RF net=none "cmd=/bin/sleep 1000"
 t "saved1 written to cabin.d" [ -f "$T/cabin.d/saved1.conf" ]
-t "create unsaved1" "$CABIN" create unsaved1 rootfs=$R net=none "cmd=/bin/sleep 1000"
+t "create unsaved1" "$CABIN" create unsaved1 rootfs=$RF net=none "cmd=/bin/sleep 1000"
 t "start saved1" "$CABIN" start saved1
 t "reload keeps run-time containers" "$CABIN" reload
 t "unsaved1 still defined after reload" kv unsaved1

@@ -7,12 +7,12 @@
 cg_enter
 mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
-R=$T/rootfs
+RF=$T/rootfs
 {
-	printf '[a]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1001\nrestart=always\n' "$R"
-	printf '[b]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1002\nrestart=always\ndepends=a\nreplicas=3\n' "$R"
-	printf '[c]\nrootfs=%s\nnet=none\ncmd=/bin/sh -c "sleep 0.1; exit 1"\nrestart=always\nrestart_delay=20ms\nrestart_max_delay=40ms\n' "$R"
-	printf '[d]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1004\nrestart=on-failure\n' "$R"
+	printf '[a]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1001\nrestart=always\n' "$RF"
+	printf '[b]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1002\nrestart=always\ndepends=a\nreplicas=3\n' "$RF"
+	printf '[c]\nrootfs=%s\nnet=none\ncmd=/bin/sh -c "sleep 0.1; exit 1"\nrestart=always\nrestart_delay=20ms\nrestart_max_delay=40ms\n' "$RF"
+	printf '[d]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1004\nrestart=on-failure\n' "$RF"
 } > "$T/cabin.conf"
 
 # processes in this pid namespace running "sleep 100N"
@@ -51,7 +51,7 @@ t_out "lock is held by the new daemon" "running|locked" "$CABIN" daemon
 
 # SIGKILL while a run-time container exists: it is not in the config, only in
 # RUNDIR/instances, and must not survive either
-t "create extra" "$CABIN" create extra rootfs=$R net=none "cmd=/bin/sleep 1001"
+t "create extra" "$CABIN" create extra rootfs=$RF net=none "cmd=/bin/sleep 1001"
 t "start extra" "$CABIN" start extra
 t "extra running" retry 100 sh -c "\"$CABIN\" ps -o kv | grep -q '^name=extra .*state=running'"
 six() { [ "$(sleeps)" = 6 ]; }

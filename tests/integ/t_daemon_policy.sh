@@ -7,10 +7,10 @@
 cg_enter
 mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
-R=$T/rootfs
+RF=$T/rootfs
 cat > "$T/cabin.conf" <<CONF
 [loop]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sh -c "exit 1"
 restart=always
@@ -18,39 +18,39 @@ restart_delay=100ms
 restart_max_delay=800ms
 autostart=no
 [ok0]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sh -c "sleep 0.2; exit 0"
 restart=on-failure
 [bad1]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sh -c "sleep 0.2; exit 1"
 restart=on-failure:2
 restart_delay=50ms
 [no]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sh -c "exit 3"
 restart=no
 [always0]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sh -c "sleep 0.3; exit 0"
 restart=always
 restart_delay=50ms
 [us]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sleep 1000
 restart=unless-stopped
 [al]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sleep 1000
 restart=always
 [stubborn]
-rootfs=$R
+rootfs=$RF
 net=none
 cmd=/bin/sh -c "trap '' TERM; while :; do sleep 1; done"
 stop_timeout=1s
