@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1471,9 +1470,13 @@ static int lock_rundir(struct cabin_err *e)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_sys(e, "open %s", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int r = errno == EWOULDBLOCK ? err_set(e, 0, "another daemon is running (%s is locked)", path)
-					     : err_sys(e, "flock %s", path);
+	/* A POSIX record lock, not flock(): it belongs to this process and is not
+	 * inherited by a child, so a container caught between clone and exec when the
+	 * daemon is SIGKILLed cannot keep the next daemon out. */
+	if (fcntl(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET }) < 0) {
+		int r = errno == EAGAIN || errno == EACCES
+				? err_set(e, 0, "another daemon is running (%s is locked)", path)
+				: err_sys(e, "lock %s", path);
 		close(fd);
 		return r;
 	}

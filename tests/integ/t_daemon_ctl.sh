@@ -63,7 +63,7 @@ ms=$(( (s1 - s0) / 1000000 ))
 t "40 requests with stuck readers and a flood in ${ms} ms (< 4000)" [ "$ms" -lt 4000 ]
 t_out "the flood is in the ring" "flooding-the-log-pipe" "$CABIN" logs -n 2 flood
 exec 7<&- 8<&-
-t "daemon alive" alive
+t "daemon alive" retry 100 alive
 
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
