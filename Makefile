@@ -168,5 +168,7 @@ $(B)/cabin-alloc: $(OBJS) $(B)/obj-alloc/count.o $(LIBCAP)
 	$(CC) -static $(foreach f,$(ALLOC_WRAP),-Wl,--wrap=$(f)) -o $@ $(OBJS) \
 		$(B)/obj-alloc/count.o $(LIBCAP)
 alloc: $(B)/cabin-alloc
-.PHONY: alloc
+bench-daemon: $(B)/cabin
+	sh bench/daemon.sh
+.PHONY: alloc bench-daemon
 check integ: $(B)/cabin-alloc
