@@ -508,6 +508,10 @@ static void apply(bool start_new, bool mark_runtime)
 			logmsg("cabin: %s: container table full", nxt->ctr[i].name);
 			continue;
 		}
+		/* a `logs -f` of the slot's previous owner must not get the new one's */
+		for (int j = 0; j < MAX_SUBS; j++)
+			if (subs[j].fd >= 0 && subs[j].kind == SUB_LOGS && subs[j].svc == idx(s))
+				sub_drop(j);
 		runtime_def[idx(s)] = mark_runtime;
 		if (start_new && nxt->ctr[i].autostart)
 			act[idx(s)] = A_START;

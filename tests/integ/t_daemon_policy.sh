@@ -8,6 +8,9 @@ cg_enter
 mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 RF=$T/rootfs
+# a memory hog: the shell keeps 200 MB in a variable
+printf '#!/bin/sh\nx=$(yes aaaaaaaaaaaaaaa | head -c 200000000)\necho ${#x}\n' > "$RF/bin/hog"
+chmod 755 "$RF/bin/hog"
 cat > "$T/cabin.conf" <<CONF
 [loop]
 rootfs=$RF
@@ -49,6 +52,12 @@ rootfs=$RF
 net=none
 cmd=/bin/sleep 1000
 restart=always
+[oom]
+rootfs=$RF
+net=none
+cmd=/bin/hog
+memory=16M
+restart=no
 [stubborn]
 rootfs=$RF
 net=none
@@ -103,6 +112,10 @@ t_out "  restarts=2" "restarts=2" kv bad1
 t "restart=no: exited" retry 100 is no exited
 t_out "  reason exit:3" "reason=exit:3" kv no
 t "always + exit 0: restarted" retry 200 sh -c "[ \$(\"$CABIN\" ps -a -o kv | grep '^name=always0 ' | sed 's/.*restarts=\([0-9]*\).*/\1/') -ge 2 ]"
+
+# -- an OOM kill in the group is the reason, not the exit status
+t "oom: exited" retry 200 is oom exited
+t_out "  reason oom" "reason=oom" kv oom
 
 # -- stop timeout: TERM ignored, killed as a group after 1 s
 t "stubborn running" retry 100 is stubborn running
