@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -20,12 +22,12 @@
 #include "cabin/cgroup.h"
 
 #define PATHSZ 512
-#define KILL_MS 2000		/* cgroup_kill: total bound */
-#define RMDIR_MS 1000		/* cgroup_destroy: total bound for EBUSY retries */
-#define FREEZE_MS 1000		/* cgroup_freeze: wait for the kernel to settle */
+#define KILL_MS 2000   /* cgroup_kill: total bound */
+#define RMDIR_MS 1000  /* cgroup_destroy: total bound for EBUSY retries */
+#define FREEZE_MS 1000 /* cgroup_freeze: wait for the kernel to settle */
 #define NAP_MS 10
-#define MAXDEPTH 6		/* sub-groups a container may have made (v2 cgroupns) */
-#define QUOTA_MIN 1000		/* the kernel refuses cfs quotas under 1 ms */
+#define MAXDEPTH 6     /* sub-groups a container may have made (v2 cgroupns) */
+#define QUOTA_MIN 1000 /* the kernel refuses cfs quotas under 1 ms */
 #define PERIOD 100000
 
 #ifdef CABIN_TEST
@@ -36,17 +38,20 @@ int (*cgroup_test_write)(const char *path, const char *val);
 
 /* v1 hierarchy names, and which ones v2 enables in subtree_control */
 static const char *const v1name[CG_NCTL] = {
-	[CG_MEMORY] = "memory", [CG_CPU] = "cpu",	  [CG_PIDS] = "pids",
-	[CG_IO] = "blkio",	[CG_FREEZER] = "freezer", [CG_CPUACCT] = "cpuacct",
+	[CG_MEMORY] = "memory",	  [CG_CPU] = "cpu",	    [CG_PIDS] = "pids",
+	[CG_IO] = "blkio",	  [CG_FREEZER] = "freezer", [CG_CPUACCT] = "cpuacct",
 	[CG_DEVICES] = "devices",
 };
 static const char *const v2name[CG_NCTL] = {
-	[CG_MEMORY] = "memory", [CG_CPU] = "cpu", [CG_PIDS] = "pids", [CG_IO] = "io",
+	[CG_MEMORY] = "memory",
+	[CG_CPU] = "cpu",
+	[CG_PIDS] = "pids",
+	[CG_IO] = "io",
 };
 
 /* v1 device allowlist: null zero full random urandom tty console ptmx, every pts */
 static const char *const devallow[] = {
-	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",  "c 1:9 rwm",
+	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",   "c 1:9 rwm",
 	"c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
 };
 
@@ -309,8 +314,7 @@ static bool first_of(const struct cgroup_sys *s, int i)
 }
 
 /* <base of ctl>/<name>[/<file>] */
-static int gpath(char *buf, const struct cgroup_sys *s, int ctl, const char *name,
-		 const char *file)
+static int gpath(char *buf, const struct cgroup_sys *s, int ctl, const char *name, const char *file)
 {
 	const char *base = s->version == 2 ? s->v2base : s->base[ctl];
 
@@ -387,7 +391,7 @@ out:
 
 struct walk {
 	int depth;
-	int sig;	/* 0: only count */
+	int sig; /* 0: only count */
 	int count;
 };
 
@@ -411,7 +415,7 @@ static int walk_pids(const char *dir, void *arg)
 			continue;
 		w->count++;
 		if (w->sig)
-			kill((pid_t)pid, w->sig);	/* ESRCH: it just left */
+			kill((pid_t)pid, w->sig); /* ESRCH: it just left */
 	}
 	lines_close(&l);
 	if (r < 0)
@@ -470,12 +474,12 @@ static int rm_tree(const char *dir, void *arg)
 /* ---- detection ---------------------------------------------------------------------- */
 
 struct mnt {
-	char dir[256];		/* mount point */
-	char root[256];		/* root of the mount within its hierarchy */
-	char path[256];		/* our group, from /proc/self/cgroup */
-	bool found;		/* mount seen */
-	int rank;		/* 2: at mnt, 1: under mnt, 0: elsewhere */
-	bool inproc;		/* path seen */
+	char dir[256];	/* mount point */
+	char root[256]; /* root of the mount within its hierarchy */
+	char path[256]; /* our group, from /proc/self/cgroup */
+	bool found;	/* mount seen */
+	int rank;	/* 2: at mnt, 1: under mnt, 0: elsewhere */
+	bool inproc;	/* path seen */
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo */
@@ -488,7 +492,8 @@ static int unescape(char *dst, size_t n, const char *src)
 
 		if (c == '\\' && src[i + 1] >= '0' && src[i + 1] <= '3' && src[i + 2] >= '0' &&
 		    src[i + 2] <= '7' && src[i + 3] >= '0' && src[i + 3] <= '7') {
-			c = (char)((src[i + 1] - '0') << 6 | (src[i + 2] - '0') << 3 | (src[i + 3] - '0'));
+			c = (char)((src[i + 1] - '0') << 6 | (src[i + 2] - '0') << 3 |
+				   (src[i + 3] - '0'));
 			i += 3;
 		}
 		if (j + 1 >= n)
@@ -548,13 +553,14 @@ static int scan_mounts(const char *mountinfo, const char *mnt, struct mnt *m, st
 		if (!sep)
 			continue;
 		*sep = 0;
-		for (char *t = strtok_r(line, " ", &save); t && nf < 5; t = strtok_r(NULL, " ", &save))
+		for (char *t = strtok_r(line, " ", &save); t && nf < 5;
+		     t = strtok_r(NULL, " ", &save))
 			f[nf++] = t;
 		if (nf < 5)
 			continue;
 		save = NULL;
 		fstype = strtok_r(sep + 3, " ", &save);
-		if (!fstype || !strtok_r(NULL, " ", &save))	/* source */
+		if (!fstype || !strtok_r(NULL, " ", &save)) /* source */
 			continue;
 		opts = strtok_r(NULL, " ", &save);
 		if (!opts)
@@ -630,7 +636,8 @@ static int check_parent(const char *p, struct cabin_err *e)
 		size_t n = strcspn(c, "/");
 
 		if ((n == 2 && c[0] == '.' && c[1] == '.') || (n == 1 && c[0] == '.'))
-			return err_set(e, EINVAL, "cgroup_parent \"%s\": \".\" and \"..\" not allowed", p);
+			return err_set(e, EINVAL,
+				       "cgroup_parent \"%s\": \".\" and \"..\" not allowed", p);
 		c += n;
 		while (*c == '/')
 			c++;
@@ -644,6 +651,7 @@ static int make_base(char *out, const struct mnt *m, const char *parent)
 {
 	const char *rel = m->path;
 	size_t rl = strlen(m->root);
+	int r;
 
 	if (parent) {
 		while (*parent == '/')
@@ -654,9 +662,16 @@ static int make_base(char *out, const struct mnt *m, const char *parent)
 		rel += rl;
 	while (*rel == '/')
 		rel++;
-	if (!*rel)
-		return fmt(out, 256, "%s", m->dir);
-	return fmt(out, 256, "%s/%s", m->dir, rel);
+	r = *rel ? fmt(out, 256, "%s/%s", m->dir, rel) : fmt(out, 256, "%s", m->dir);
+	if (r == 0) {
+		/* a cabin that moved itself into the leaf earlier (re-init, restart in the
+		 * same group) still has the group above it as its base */
+		char *leaf = strrchr(out, '/');
+
+		if (leaf && !strcmp(leaf + 1, CGROUP_LEAF))
+			*leaf = 0;
+	}
+	return r;
 }
 
 /* v2: enable every wanted controller dir offers to its children; best effort */
@@ -773,7 +788,7 @@ static int init_v2(struct cgroup_sys *s, struct mnt *v2, const char *parent, str
 		memcpy(s->base[i], s->v2base, sizeof(s->base[i]));
 		s->have[i] = v2name[i] && has_word(on, v2name[i], " \n");
 	}
-	s->have[CG_FREEZER] = true;	/* core files, checked where used */
+	s->have[CG_FREEZER] = true; /* core files, checked where used */
 	s->have[CG_CPUACCT] = true;
 	s->have[CG_DEVICES] = false;
 	s->version = 2;
@@ -810,8 +825,8 @@ static int init_v1(struct cgroup_sys *s, struct mnt *m, const char *parent, stru
 	return 0;
 }
 
-int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent,
-		const char *mnt, const char *selfcg, const char *mountinfo, struct cabin_err *e)
+int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent, const char *mnt,
+		const char *selfcg, const char *mountinfo, struct cabin_err *e)
 {
 	struct mnt m[CG_NCTL], v2;
 	int v1score = 0, v2score = 0, r;
@@ -854,11 +869,12 @@ int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent,
 	else if (v1score > 0)
 		use2 = false;
 	else
-		use2 = v2.found;	/* no controllers anywhere: v2 still kills and freezes */
+		use2 = v2.found; /* no controllers anywhere: v2 still kills and freezes */
 
 	if (use2) {
 		if (!v2.found)
-			return err_set(e, ENOENT, "cgroup: no cgroup2 mount found in %s", mountinfo);
+			return err_set(e, ENOENT, "cgroup: no cgroup2 mount found in %s",
+				       mountinfo);
 		if (!parent && !v2.inproc)
 			return err_set(e, ENOENT, "cgroup: no v2 entry in %s", selfcg);
 		return init_v2(s, &v2, parent, e);
@@ -948,7 +964,8 @@ static int limits_v2(const struct cgroup_sys *s, const char *name, const struct 
 		return r;
 	if (s->have[CG_MEMORY]) {
 		if (c->memory_high)
-			r = put(s, CG_MEMORY, name, "memory.high", false, e, "%" PRIu64, c->memory_high);
+			r = put(s, CG_MEMORY, name, "memory.high", false, e, "%" PRIu64,
+				c->memory_high);
 		if (!r && c->memory)
 			r = put(s, CG_MEMORY, name, "memory.max", false, e, "%" PRIu64, c->memory);
 		/* no escape into swap, and the whole container dies together on OOM */
@@ -1076,12 +1093,11 @@ int cgroup_create(const struct cgroup_sys *s, const char *name, const struct con
 	if (r < 0)
 		goto undo;
 	return 0;
-undo:
-	{
-		struct cabin_err e2;
+undo : {
+	struct cabin_err e2;
 
-		cgroup_destroy(s, name, &e2);
-	}
+	cgroup_destroy(s, name, &e2);
+}
 	return r;
 }
 
@@ -1146,8 +1162,8 @@ bool cgroup_is_empty(const struct cgroup_sys *s, const char *name)
 }
 
 /* freezer state: v2 write cgroup.freeze, v1 freezer.state; wait < deadline when asked */
-static int set_frozen(const struct cgroup_sys *s, const char *name, bool frozen,
-		      uint64_t deadline, struct cabin_err *e)
+static int set_frozen(const struct cgroup_sys *s, const char *name, bool frozen, uint64_t deadline,
+		      struct cabin_err *e)
 {
 	char path[PATHSZ], buf[256];
 	int ctl = s->version == 2 ? 0 : CG_FREEZER;
@@ -1164,7 +1180,7 @@ static int set_frozen(const struct cgroup_sys *s, const char *name, bool frozen,
 		char dir[PATHSZ];
 
 		if (gpath(dir, s, ctl, name, NULL) == 0 && isdir(dir))
-			r = -EOPNOTSUPP;	/* v2 before 5.2 */
+			r = -EOPNOTSUPP; /* v2 before 5.2 */
 	}
 	if (r < 0)
 		return err_set(e, -r, "cgroup: unable to write %s to %s", val, path);
@@ -1277,6 +1293,60 @@ long cgroup_oom_kills(const struct cgroup_sys *s, const char *name)
 	return (long)v;
 }
 
+int cgroup_oom_fd(const struct cgroup_sys *s, const char *name, uint32_t *events,
+		  struct cabin_err *e)
+{
+	char path[PATHSZ], ctl[PATHSZ], val[32];
+	int efd, ofd, r;
+
+	r = check_name(name, e);
+	if (r < 0)
+		return r;
+	if (!s->have[CG_MEMORY])
+		return err_set(e, EOPNOTSUPP, "cgroup: no memory controller for OOM events");
+	if (gpath(path, s, CG_MEMORY, name,
+		  s->version == 2 ? "memory.events" : "memory.oom_control") < 0 ||
+	    gpath(ctl, s, CG_MEMORY, name, "cgroup.event_control") < 0)
+		return err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", name);
+	ofd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ofd < 0)
+		return err_sys(e, "cgroup: unable to open %s", path);
+	if (s->version == 2) {
+		*events = EPOLLPRI;
+		return ofd;
+	}
+	/* v1: "<eventfd> <fd of memory.oom_control>" registers the notification; the
+	 * kernel drops it when the eventfd is closed or the group removed */
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0) {
+		r = err_sys(e, "cgroup: eventfd");
+		close(ofd);
+		return r;
+	}
+	snprintf(val, sizeof(val), "%d %d", efd, ofd);
+	r = writef(ctl, val);
+	close(ofd);
+	if (r < 0) {
+		close(efd);
+		return err_set(e, -r, "cgroup: unable to register OOM events in %s", ctl);
+	}
+	*events = EPOLLIN;
+	return efd;
+}
+
+void cgroup_oom_drain(const struct cgroup_sys *s, int fd)
+{
+	char buf[512];
+
+	/* v2: reading the file acknowledges the change; v1: read the eventfd counter */
+	if (s->version == 2)
+		while (pread(fd, buf, sizeof(buf), 0) < 0 && errno == EINTR)
+			;
+	else
+		while (read(fd, buf, 8) < 0 && errno == EINTR)
+			;
+}
+
 static bool read_u64(const struct cgroup_sys *s, int ctl, const char *name, const char *file,
 		     uint64_t *v)
 {
@@ -1336,7 +1406,7 @@ int cgroup_stats(const struct cgroup_sys *s, const char *name, struct cgroup_sta
 		if (readf(path, buf, sizeof(buf)) >= 0 && kv(buf, "usage_usec", &v))
 			st->cpu_usec = v;
 		read_u64(s, CG_MEMORY, name, "memory.current", &st->mem_bytes);
-		read_u64(s, CG_MEMORY, name, "memory.max", &st->mem_limit);	/* "max": 0 */
+		read_u64(s, CG_MEMORY, name, "memory.max", &st->mem_limit); /* "max": 0 */
 		read_u64(s, CG_PIDS, name, "pids.current", &st->pids);
 		if (s->have[CG_IO] && gpath(path, s, CG_IO, name, "io.stat") == 0)
 			io_bytes(path, true, st);

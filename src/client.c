@@ -1,11 +1,790 @@
 // SPDX-License-Identifier: MIT
-/* Client side of the control FIFO: every command that talks to the daemon. */
+/* Client side of the control FIFO: every command that talks to the daemon (SPEC §5).
+ * Checks usage before sending, sends one request through ctl_call() and turns the kv
+ * records of listings into a table or JSON. A short-lived process: it may allocate and
+ * use stdio; nothing here runs inside the daemon. */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cabin/cli.h"
+#include "cabin/ctl.h"
 #include "cabin/err.h"
+#include "generated/config.h"
+
+enum { OUT_TABLE, OUT_KV, OUT_JSON };
+
+enum {
+	K_PLAIN,	/* payload printed as it comes */
+	K_PS,		/* kv records -> table */
+	K_STATS,
+	K_INSPECT,	/* key=value lines -> one object */
+	K_EVENTS,	/* stream of kv records */
+	K_LOGS,		/* raw lines */
+};
+
+struct cmd {
+	const char *name;
+	const char *flags;	/* boolean short flags; 'n' takes a number (logs) */
+	int min, max;		/* positional arguments; max -1: any number */
+	int kind;
+	bool posopts;		/* options only before the first positional (exec) */
+	const char *usage;
+};
+
+static const struct cmd cmds[] = {
+	{ "ps", "a", 0, 0, K_PS, false, "ps [-a] [-o table|kv|json]" },
+	{ "start", "", 1, -1, K_PLAIN, false, "start NAME..." },
+	{ "stop", "", 1, -1, K_PLAIN, false, "stop NAME..." },
+	{ "restart", "", 1, -1, K_PLAIN, false, "restart NAME..." },
+	{ "kill", "", 1, -1, K_PLAIN, false, "kill NAME..." },
+	{ "pause", "", 1, -1, K_PLAIN, false, "pause NAME..." },
+	{ "resume", "", 1, -1, K_PLAIN, false, "resume NAME..." },
+	{ "create", "", 1, -1, K_PLAIN, false, "create [--save] NAME KEY=VALUE..." },
+	{ "rm", "f", 1, 1, K_PLAIN, false, "rm [-f] NAME" },
+	{ "exec", "it", 2, -1, K_PLAIN, true, "exec [-i] [-t] NAME CMD..." },
+	{ "logs", "fn", 1, 1, K_LOGS, false, "logs [-f] [-n LINES] NAME" },
+	{ "stats", "", 0, 1, K_STATS, false, "stats [--no-stream] [-o table|kv|json] [NAME]" },
+	{ "inspect", "", 1, 1, K_INSPECT, false, "inspect [-o kv|json] NAME" },
+	{ "scale", "", 2, 2, K_PLAIN, false, "scale NAME N" },
+	{ "deploy", "", 1, 1, K_PLAIN, false, "deploy FILE" },
+	{ "reload", "", 0, 0, K_PLAIN, false, "reload" },
+	{ "events", "", 0, 0, K_EVENTS, false, "events [-o kv|json]" },
+	{ "shutdown", "", 0, 0, K_PLAIN, false, "shutdown" },
+	{ "poweroff", "", 0, 0, K_PLAIN, false, "poweroff" },
+	{ "reboot", "", 0, 0, K_PLAIN, false, "reboot" },
+	{ "halt", "", 0, 0, K_PLAIN, false, "halt" },
+};
+
+#define GLOBAL_USAGE "common options: -r RUNDIR (or $CABIN_RUNDIR); $CABIN_TIMEOUT seconds (default 10)"
+
+/* --- kv records ----------------------------------------------------------------------- */
+
+struct rec {
+	int n;
+	char **k, **v;
+	char *mem;
+};
+
+struct recs {
+	int n, cap;
+	struct rec *r;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fdprintf(2, "cabin: out of memory\n");
+		exit(EXIT_REFUSED);
+	}
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(xrealloc(NULL, n), s, n);
+}
+
+/* "k=v k=v" with %-escaped values; a word without '=' becomes a key with an empty
+ * value */
+static void rec_parse(struct rec *r, const char *line)
+{
+	char *p, *w, *eq;
+
+	memset(r, 0, sizeof(*r));
+	r->mem = p = xstrdup(line);
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		w = p;
+		while (*p && *p != ' ')
+			p++;
+		if (*p)
+			*p++ = 0;
+		eq = strchr(w, '=');
+		r->k = xrealloc(r->k, (r->n + 1) * sizeof(char *));
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof(char *));
+		if (eq)
+			*eq = 0;
+		r->k[r->n] = w;
+		r->v[r->n] = eq ? eq + 1 : w + strlen(w);
+		ctl_unescape(r->v[r->n]);	/* a bad escape: shown as it came */
+		r->n++;
+	}
+}
+
+static void rec_free(struct rec *r)
+{
+	free(r->k);
+	free(r->v);
+	free(r->mem);
+}
+
+static void recs_free(struct recs *rs)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++)
+		rec_free(&rs->r[i]);
+	free(rs->r);
+	rs->n = rs->cap = 0;
+	rs->r = NULL;
+}
+
+static const char *rec_get(const struct rec *r, const char *k)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->k[i], k))
+			return r->v[i];
+	return NULL;
+}
+
+static void recs_add(struct recs *rs, const char *line)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 16;
+		rs->r = xrealloc(rs->r, rs->cap * sizeof(*rs->r));
+	}
+	rec_parse(&rs->r[rs->n++], line);
+}
+
+/* --- JSON ------------------------------------------------------------------------------- */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static bool is_int(const char *s)
+{
+	const char *p = s;
+
+	if (*p == '-')
+		p++;
+	if (!*p || (p[0] == '0' && p[1]) || strlen(p) > 15)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+static void json_rec(const struct rec *r)
+{
+	int i;
+
+	putchar('{');
+	for (i = 0; i < r->n; i++) {
+		if (i)
+			putchar(',');
+		json_str(r->k[i]);
+		putchar(':');
+		if (is_int(r->v[i]))
+			fputs(r->v[i], stdout);
+		else
+			json_str(r->v[i]);
+	}
+	putchar('}');
+}
+
+static void json_recs(const struct recs *rs)
+{
+	int i;
+
+	putchar('[');
+	for (i = 0; i < rs->n; i++) {
+		fputs(i ? ",\n " : "\n ", stdout);
+		json_rec(&rs->r[i]);
+	}
+	fputs(rs->n ? "\n]\n" : "]\n", stdout);
+}
+
+/* --- tables ----------------------------------------------------------------------------- */
+
+struct col {
+	const char *head;
+	/* fill buf with the cell of record r */
+	void (*cell)(const struct rec *r, const char *key, char *buf, size_t n);
+	const char *key;
+};
+
+static void cell_str(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	const char *v = rec_get(r, key);
+
+	snprintf(buf, n, "%s", v && *v ? v : "-");
+}
+
+static void cell_pid(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	const char *v = rec_get(r, key);
+
+	snprintf(buf, n, "%s", v && *v && strcmp(v, "0") ? v : "-");
+}
+
+static void human_dur(unsigned long long s, char *buf, size_t n)
+{
+	if (s < 60)
+		snprintf(buf, n, "%llus", s);
+	else if (s < 3600)
+		snprintf(buf, n, "%llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, n, "%lluh%02llum", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, n, "%llud%02lluh", s / 86400, s / 3600 % 24);
+}
+
+static void cell_uptime(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	const char *v = rec_get(r, key), *st = rec_get(r, "state");
+
+	if (!v || !*v || (st && strcmp(st, "running") && strcmp(st, "paused") &&
+			  !strcmp(v, "0")))
+		snprintf(buf, n, "-");
+	else
+		human_dur(strtoull(v, NULL, 10), buf, n);
+}
+
+static const struct col ps_cols[] = {
+	{ "NAME", cell_str, "name" },	{ "STATE", cell_str, "state" },
+	{ "HEALTH", cell_str, "health" }, { "PID", cell_pid, "pid" },
+	{ "IP", cell_str, "ip" },	{ "RESTARTS", cell_str, "restarts" },
+	{ "UPTIME", cell_uptime, "uptime" },
+	{ NULL, NULL, NULL },
+};
+
+static void human_bytes(const char *v, char *buf, size_t n)
+{
+	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double x;
+	int u = 0;
+
+	if (!v || !*v) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	x = strtod(v, NULL);
+	while (x >= 1024 && u < 4) {
+		x /= 1024;
+		u++;
+	}
+	if (u)
+		snprintf(buf, n, "%.1f%s", x, unit[u]);
+	else
+		snprintf(buf, n, "%.0fB", x);
+}
+
+static void cell_pair(const struct rec *r, const char *a, const char *b, char *buf, size_t n)
+{
+	char x[32], y[32];
+	const char *bv = rec_get(r, b);
+
+	human_bytes(rec_get(r, a), x, sizeof(x));
+	if (bv && !strcmp(b, "mem_limit") && !strcmp(bv, "0"))
+		bv = NULL;
+	human_bytes(bv, y, sizeof(y));
+	snprintf(buf, n, "%s / %s", x, y);
+}
+
+static void cell_mem(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	cell_pair(r, "mem", "mem_limit", buf, n);
+}
+
+static void cell_net(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	cell_pair(r, "net_rx", "net_tx", buf, n);
+}
+
+static void cell_blk(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	cell_pair(r, "blk_r", "blk_w", buf, n);
+}
+
+static void cell_pct(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	const char *v = rec_get(r, key);
+
+	if (v && *v)
+		snprintf(buf, n, "%.2f%%", strtod(v, NULL));
+	else
+		snprintf(buf, n, "-");
+}
+
+static void cell_mempct(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	const char *m = rec_get(r, "mem"), *l = rec_get(r, "mem_limit");
+	double lim = l ? strtod(l, NULL) : 0;
+
+	if (m && lim > 0)
+		snprintf(buf, n, "%.2f%%", strtod(m, NULL) * 100 / lim);
+	else
+		snprintf(buf, n, "-");
+}
+
+static const struct col stats_cols[] = {
+	{ "NAME", cell_str, "name" },		{ "CPU%", cell_pct, "cpu" },
+	{ "MEM/LIMIT", cell_mem, NULL },	{ "MEM%", cell_mempct, NULL },
+	{ "NET RX/TX", cell_net, NULL },	{ "BLOCK R/W", cell_blk, NULL },
+	{ "PIDS", cell_str, "pids" },
+	{ NULL, NULL, NULL },
+};
+
+static void table(const struct col *cols, const struct recs *rs)
+{
+	int ncol, c, i, *w;
+	char ***cell;
+
+	for (ncol = 0; cols[ncol].head; ncol++)
+		;
+	w = xrealloc(NULL, ncol * sizeof(int));
+	cell = xrealloc(NULL, (rs->n ? rs->n : 1) * sizeof(char **));
+	for (c = 0; c < ncol; c++)
+		w[c] = strlen(cols[c].head);
+	for (i = 0; i < rs->n; i++) {
+		cell[i] = xrealloc(NULL, ncol * sizeof(char *));
+		for (c = 0; c < ncol; c++) {
+			char buf[256];
+
+			cols[c].cell(&rs->r[i], cols[c].key, buf, sizeof(buf));
+			cell[i][c] = xstrdup(buf);
+			if ((int)strlen(buf) > w[c])
+				w[c] = strlen(buf);
+		}
+	}
+	for (c = 0; c < ncol; c++)
+		printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cols[c].head,
+		       c < ncol - 1 ? "  " : "\n");
+	for (i = 0; i < rs->n; i++) {
+		for (c = 0; c < ncol; c++) {
+			printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cell[i][c],
+			       c < ncol - 1 ? "  " : "\n");
+			free(cell[i][c]);
+		}
+		free(cell[i]);
+	}
+	free(cell);
+	free(w);
+}
+
+/* --- output of a call ----------------------------------------------------------------- */
+
+struct out {
+	const struct cmd *cmd;
+	int fmt;
+	struct recs rs;
+};
+
+static void on_line(const char *l, void *ctx)
+{
+	struct out *o = ctx;
+
+	switch (o->cmd->kind) {
+	case K_PS:
+	case K_STATS:
+		if (o->fmt == OUT_KV && o->cmd->kind == K_PS)
+			puts(l);
+		else
+			recs_add(&o->rs, l);
+		return;
+	case K_INSPECT:
+		if (o->fmt == OUT_JSON)
+			recs_add(&o->rs, l);
+		else
+			puts(l);
+		return;
+	case K_EVENTS:
+		if (o->fmt == OUT_JSON) {
+			struct rec r;
+
+			rec_parse(&r, l);
+			json_rec(&r);
+			putchar('\n');
+			rec_free(&r);
+		} else {
+			puts(l);
+		}
+		fflush(stdout);
+		return;
+	default:
+		puts(l);
+		if (o->cmd->kind == K_LOGS)
+			fflush(stdout);
+	}
+}
+
+static int timeout_ms(void)
+{
+	const char *t = getenv("CABIN_TIMEOUT");
+	char *end;
+	double s;
+
+	if (!t || !*t)
+		return 10000;
+	s = strtod(t, &end);
+	if (*end || s < 0)
+		return 10000;
+	return s > 86400 ? 0 : (int)(s * 1000);
+}
+
+static void inspect_json(const struct recs *rs)
+{
+	struct rec all = { 0 };
+	int i, j;
+
+	/* every key=value line merged into one object, in order */
+	for (i = 0; i < rs->n; i++) {
+		for (j = 0; j < rs->r[i].n; j++) {
+			all.k = xrealloc(all.k, (all.n + 1) * sizeof(char *));
+			all.v = xrealloc(all.v, (all.n + 1) * sizeof(char *));
+			all.k[all.n] = rs->r[i].k[j];
+			all.v[all.n++] = rs->r[i].v[j];
+		}
+	}
+	json_rec(&all);
+	putchar('\n');
+	free(all.k);
+	free(all.v);
+}
+
+/* stats: CPU% from two samples of cumulative cpu_usec, unless the daemon sent `cpu` */
+struct sample {
+	char *name;
+	double usec;
+};
+
+static struct sample *prev;
+static int nprev;
+static long long prev_t;
+
+static long long mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static void stats_cpu(struct recs *rs, char (*pct)[32])
+{
+	long long t = mono_us();
+	struct sample *cur = xrealloc(NULL, (rs->n ? rs->n : 1) * sizeof(*cur));
+	int i, j;
+
+	for (i = 0; i < rs->n; i++) {
+		const char *name = rec_get(&rs->r[i], "name"), *u = rec_get(&rs->r[i], "cpu_usec");
+
+		cur[i].name = xstrdup(name ? name : "");
+		cur[i].usec = u ? strtod(u, NULL) : -1;
+		pct[i][0] = 0;
+		if (rec_get(&rs->r[i], "cpu") || !u || !prev_t || t <= prev_t)
+			continue;
+		for (j = 0; j < nprev; j++)
+			if (!strcmp(prev[j].name, cur[i].name) && prev[j].usec >= 0 &&
+			    cur[i].usec >= prev[j].usec)
+				snprintf(pct[i], 32, "%.2f",
+					 (cur[i].usec - prev[j].usec) * 100.0 / (t - prev_t));
+	}
+	for (j = 0; j < nprev; j++)
+		free(prev[j].name);
+	free(prev);
+	prev = cur;
+	nprev = rs->n;
+	prev_t = t;
+}
+
+/* the record with a computed `cpu` appended, as a kv line */
+static void stats_kv(const struct rec *r, const char *pct)
+{
+	char esc[3 * PIPE_BUF];
+	int i;
+
+	for (i = 0; i < r->n; i++) {
+		if (ctl_escape(r->v[i], esc, sizeof(esc)) < 0)
+			esc[0] = 0;
+		printf("%s%s=%s", i ? " " : "", r->k[i], esc);
+	}
+	if (*pct)
+		printf("%scpu=%s", r->n ? " " : "", pct);
+	putchar('\n');
+}
+
+static int stats_run(const char *rundir, int argc, char **argv, struct out *o, bool stream)
+{
+	bool tty = isatty(1), need_cpu;
+	int rc, i, round = 0;
+
+	for (;;) {
+		char (*pct)[32];
+
+		recs_free(&o->rs);
+		rc = ctl_call(rundir, argc, argv, timeout_ms(), on_line, o);
+		if (rc)
+			return rc;
+		pct = xrealloc(NULL, (o->rs.n ? o->rs.n : 1) * sizeof(*pct));
+		stats_cpu(&o->rs, pct);
+		need_cpu = false;
+		for (i = 0; i < o->rs.n; i++) {
+			if (!rec_get(&o->rs.r[i], "cpu") && rec_get(&o->rs.r[i], "cpu_usec") &&
+			    !pct[i][0])
+				need_cpu = true;
+		}
+		/* the first sample has no CPU% yet: take a second one shortly after */
+		if (need_cpu && round++ == 0) {
+			free(pct);
+			usleep(stream ? 1000000 : 500000);
+			continue;
+		}
+		for (i = 0; i < o->rs.n; i++) {
+			struct rec *r = &o->rs.r[i];
+
+			if (pct[i][0]) {
+				r->k = xrealloc(r->k, (r->n + 1) * sizeof(char *));
+				r->v = xrealloc(r->v, (r->n + 1) * sizeof(char *));
+				r->k[r->n] = "cpu";
+				r->v[r->n++] = pct[i];
+			}
+		}
+		if (stream && tty && o->fmt == OUT_TABLE)
+			fputs("\033[H\033[2J", stdout);
+		if (o->fmt == OUT_TABLE)
+			table(stats_cols, &o->rs);
+		else if (o->fmt == OUT_JSON)
+			json_recs(&o->rs);
+		else
+			for (i = 0; i < o->rs.n; i++)
+				stats_kv(&o->rs.r[i], "");
+		if (stream && o->fmt != OUT_JSON && !tty)
+			putchar('\n');
+		fflush(stdout);
+		/* the cpu values point into pct: drop them before it goes */
+		for (i = 0; i < o->rs.n; i++) {
+			struct rec *r = &o->rs.r[i];
+
+			if (r->n && !strcmp(r->k[r->n - 1], "cpu") && r->v[r->n - 1] == pct[i])
+				r->n--;
+		}
+		free(pct);
+		if (!stream)
+			return EXIT_OK;
+		usleep(1000000);
+	}
+}
+
+/* --- command line ------------------------------------------------------------------------ */
+
+static int usage_err(const struct cmd *c, const char *fmt, const char *arg)
+{
+	if (fmt) {
+		fdprintf(2, "cabin %s: ", c ? c->name : "");
+		fdprintf(2, fmt, arg);
+		fdprintf(2, "\n");
+	}
+	if (c)
+		fdprintf(2, "usage: cabin %s\n%s\n", c->usage, GLOBAL_USAGE);
+	else
+		fdprintf(2, "usage: cabin <command> [args]; cabin --help lists them\n");
+	return EXIT_USAGE;
+}
+
+static bool number(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return !*end && !errno && v >= 0 && v <= max;
+}
 
 int client_main(int argc, char **argv)
 {
-	fdprintf(2, "cabin: unknown command '%s'\nusage: cabin <command> [args]; cabin --help lists them\n",
-		 argv[0]);
-	return EXIT_USAGE;
+	const char *rundir = NULL, *fmt = NULL, *lines = NULL, *arg;
+	const struct cmd *c = NULL;
+	bool fl[128] = { false }, save = false, nostream = false, optsdone = false;
+	char **pos, **wire, absfile[PATH_MAX];
+	int npos = 0, nw = 0, i, rc;
+	struct out o = { 0 };
+	size_t k;
+
+	/* global options may also come before the command: cabin -r DIR ps */
+	while (argc > 0 && argv[0][0] == '-') {
+		if (!strcmp(argv[0], "-r") && argc > 1) {
+			rundir = argv[1];
+		} else if (!strcmp(argv[0], "-o") && argc > 1) {
+			fmt = argv[1];
+		} else {
+			return usage_err(NULL, NULL, NULL);
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 1)
+		return usage_err(NULL, NULL, NULL);
+	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (!strcmp(cmds[k].name, argv[0]))
+			c = &cmds[k];
+	if (!c) {
+		fdprintf(2, "cabin: unknown command '%s'\n", argv[0]);
+		return usage_err(NULL, NULL, NULL);
+	}
+	/* positionals are packed into argv itself: never ahead of the scan */
+	pos = argv + 1;
+	for (i = 1; i < argc; i++) {
+		arg = argv[i];
+		if (optsdone || arg[0] != '-' || !arg[1] || (c->posopts && npos)) {
+			pos[npos++] = (char *)arg;
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			optsdone = true;
+		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			fdprintf(1, "usage: cabin %s\n%s\n", c->usage, GLOBAL_USAGE);
+			return EXIT_OK;
+		} else if (!strcmp(arg, "-r") || !strcmp(arg, "-o") || !strcmp(arg, "-n")) {
+			if (i + 1 >= argc)
+				return usage_err(c, "option %s needs a value", arg);
+			if (arg[1] == 'n' && !strchr(c->flags, 'n'))
+				return usage_err(c, "unknown option %s", arg);
+			if (arg[1] == 'r')
+				rundir = argv[++i];
+			else if (arg[1] == 'o')
+				fmt = argv[++i];
+			else
+				lines = argv[++i];
+		} else if (arg[1] == 'o' && arg[2]) {
+			fmt = arg + 2;		/* -ojson */
+		} else if (!strcmp(arg, "--save") && !strcmp(c->name, "create")) {
+			save = true;
+		} else if (!strcmp(arg, "--no-stream") && c->kind == K_STATS) {
+			nostream = true;
+		} else if (arg[1] != '-') {
+			for (k = 1; arg[k]; k++) {
+				unsigned char f = arg[k];
+
+				if (f == 'n' || !strchr(c->flags, f) || f >= 128) {
+					char o1[3] = { '-', arg[k], 0 };
+
+					return usage_err(c, "unknown option %s", o1);
+				}
+				fl[f] = true;
+			}
+		} else {
+			return usage_err(c, "unknown option %s", arg);
+		}
+	}
+	if (npos < c->min || (c->max >= 0 && npos > c->max))
+		return usage_err(c, npos < c->min ? "missing arguments%s" : "too many arguments%s",
+				 "");
+	for (i = 0; i < npos; i++)
+		if (!pos[i][0])
+			return usage_err(c, "empty argument%s", "");
+
+	/* output format: listings only */
+	o.cmd = c;
+	o.fmt = OUT_TABLE;
+	if (fmt) {
+		if (c->kind != K_PS && c->kind != K_STATS && c->kind != K_INSPECT &&
+		    c->kind != K_EVENTS)
+			return usage_err(c, "-o applies to listings only%s", "");
+		if (!strcmp(fmt, "kv"))
+			o.fmt = OUT_KV;
+		else if (!strcmp(fmt, "json"))
+			o.fmt = OUT_JSON;
+		else if (!strcmp(fmt, "table"))
+			o.fmt = OUT_TABLE;
+		else
+			return usage_err(c, "unknown output format '%s' (table, kv, json)", fmt);
+	}
+	if (lines && !number(lines, 1000000000))
+		return usage_err(c, "-n wants a number of lines, not '%s'", lines);
+	if (!strcmp(c->name, "scale") && !number(pos[1], 100000))
+		return usage_err(c, "N must be a number, not '%s'", pos[1]);
+	if (!strcmp(c->name, "create"))
+		for (i = 1; i < npos; i++)
+			if (!strchr(pos[i], '=') || pos[i][0] == '=')
+				return usage_err(c, "'%s' is not KEY=VALUE", pos[i]);
+	if (!strcmp(c->name, "deploy")) {
+		/* the FIFO is root-only, so the daemon may read a path from it: send it
+		 * absolute, since the daemon's working directory is not ours */
+		if (!realpath(pos[0], absfile)) {
+			fdprintf(2, "cabin deploy: %s: %s\n", pos[0], strerror(errno));
+			return EXIT_REFUSED;
+		}
+		pos[0] = absfile;
+	}
+
+	/* the request: verb, options in a fixed order, positionals */
+	wire = xrealloc(NULL, (npos + 8) * sizeof(char *));
+	wire[nw++] = (char *)c->name;
+	if (save)
+		wire[nw++] = "--save";
+	if (fl['a'])
+		wire[nw++] = "-a";
+	if (fl['f'])
+		wire[nw++] = "-f";
+	if (fl['i'])
+		wire[nw++] = "-i";
+	if (fl['t'])
+		wire[nw++] = "-t";
+	if (lines) {
+		wire[nw++] = "-n";
+		wire[nw++] = (char *)lines;
+	}
+	for (i = 0; i < npos; i++)
+		wire[nw++] = pos[i];
+
+	/* as cli_rundir_path() in main.c, which unit tests do not link */
+	if (!rundir)
+		rundir = getenv("CABIN_RUNDIR");
+	if (!rundir || !*rundir)
+		rundir = CONFIG_DEFAULT_RUNDIR;
+	if (c->kind == K_STATS) {
+		rc = stats_run(rundir, nw, wire, &o, !nostream);
+	} else {
+		bool stream = c->kind == K_EVENTS || (c->kind == K_LOGS && fl['f']);
+
+		rc = ctl_call(rundir, nw, wire, stream ? 0 : timeout_ms(), on_line, &o);
+		if (!rc && c->kind == K_PS) {
+			if (o.fmt == OUT_TABLE)
+				table(ps_cols, &o.rs);
+			else if (o.fmt == OUT_JSON)
+				json_recs(&o.rs);
+		}
+		if (!rc && c->kind == K_INSPECT && o.fmt == OUT_JSON)
+			inspect_json(&o.rs);
+	}
+	fflush(stdout);
+	recs_free(&o.rs);
+	free(wire);
+	return rc;
 }

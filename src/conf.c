@@ -367,8 +367,16 @@ static const char *key_suggest(const char *k)
 	int len = strlen(k), best = 99, bi = -1, i;
 	int limit = len <= 3 ? 1 : len <= 5 ? 2 : 3;
 
+	/* keys are lower-case words; anything else is no misspelling of one */
+	if (len > 24 || strspn(k, "abcdefghijklmnopqrstuvwxyz_") != (size_t)len)
+		return NULL;
 	for (i = 0; i < NKEYS; i++) {
-		int dist = edit_distance(k, keys[i].name);
+		int dl = len - (int)strlen(keys[i].name), dist;
+
+		/* the distance is at least the difference in length */
+		if (dl > limit || -dl > limit)
+			continue;
+		dist = edit_distance(k, keys[i].name);
 
 		if (dist < best)
 			best = dist, bi = i;
@@ -1627,6 +1635,10 @@ static void parse_line(struct pstate *ps, char *s)
 	*eq = 0;
 	key = trim(s);
 	v = trim(eq + 1);
+	if (!*key) {
+		perr(ps, "missing key before '='");
+		return;
+	}
 	k = key_find(key);
 	if (k < 0) {
 		const char *sug = key_suggest(key);

@@ -3,6 +3,7 @@
  * line of the binary; does no work of its own beyond `check`. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,6 +88,7 @@ int check_main(int argc, char **argv)
 {
 	const char *file = NULL;
 	struct conf_diag d = { .report = check_report };
+	bool quiet = false;
 	int opt, r;
 
 	optind = 1;
@@ -95,16 +97,22 @@ int check_main(int argc, char **argv)
 		case 'c':
 			file = optarg;
 			break;
+		case 'q':
+			quiet = true;
+			break;
 		case 'h':
-			fdprintf(1, "usage: cabin check [-c FILE]\n");
+			fdprintf(1, "usage: cabin check [-q] [-c FILE]\n"
+				    "  validate FILE (default $CABIN_CONF, else " CONFIG_DEFAULT_CONF
+				    ") and the\n  cabin.d/*.conf next to it; every error as "
+				    "FILE:LINE: message on stderr\n");
 			return EXIT_OK;
 		default:
-			fdprintf(2, "usage: cabin check [-c FILE]\n");
+			fdprintf(2, "usage: cabin check [-q] [-c FILE]\n");
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fdprintf(2, "usage: cabin check [-c FILE]\n");
+		fdprintf(2, "usage: cabin check [-q] [-c FILE]\n");
 		return EXIT_USAGE;
 	}
 	file = cli_conf_path(file);
@@ -113,8 +121,9 @@ int check_main(int argc, char **argv)
 		fdprintf(2, "%s: %d error%s\n", file, d.nerr, d.nerr == 1 ? "" : "s");
 		return EXIT_REFUSED;
 	}
-	fdprintf(1, "%s: ok, %d container%s\n", file, check_conf.nctr,
-		 check_conf.nctr == 1 ? "" : "s");
+	if (!quiet)
+		fdprintf(1, "%s: ok, %d container%s\n", file, check_conf.nctr,
+			 check_conf.nctr == 1 ? "" : "s");
 	return EXIT_OK;
 }
 

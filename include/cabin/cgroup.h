@@ -13,38 +13,29 @@
 
 /* CG_CPUACCT and CG_DEVICES only matter on v1 (cpuacct may be its own hierarchy; the
  * device allowlist); on v2 CG_CPUACCT is the core cpu.stat and CG_DEVICES is false. */
-enum cgroup_ctl {
-	CG_MEMORY,
-	CG_CPU,
-	CG_PIDS,
-	CG_IO,
-	CG_FREEZER,
-	CG_CPUACCT,
-	CG_DEVICES,
-	CG_NCTL
-};
+enum cgroup_ctl { CG_MEMORY, CG_CPU, CG_PIDS, CG_IO, CG_FREEZER, CG_CPUACCT, CG_DEVICES, CG_NCTL };
 
 /* v2: cabin moves itself into this leaf of its base when the no-internal-process rule
  * refuses to enable controllers; the leading '_' keeps it apart from container names. */
 #define CGROUP_LEAF "_supervisor"
 
 struct cgroup_sys {
-	int version;			/* 1 or 2 */
+	int version; /* 1 or 2 */
 	/* v2: base = <unified mount>/<our group> or <unified mount>/<cgroup_parent>, the
 	 *     same string in every slot; have[] = controllers enabled for our children.
 	 * v1: base per controller (co-mounted ones share a string); have[] false and base
 	 *     empty when that controller has no usable hierarchy. */
 	char base[CG_NCTL][256];
-	char v2base[256];		/* v2 only */
+	char v2base[256]; /* v2 only */
 	bool have[CG_NCTL];
-	bool moved;			/* v2: we moved ourselves into base/CGROUP_LEAF */
+	bool moved; /* v2: we moved ourselves into base/CGROUP_LEAF */
 };
 
 /* Detect the hierarchy layout. mnt is normally CONFIG_DEFAULT_CGROUP_MNT, selfcg is
  * normally "/proc/self/cgroup", mountinfo "/proc/self/mountinfo"; tests pass a fake tree.
  * mode picks auto/v1/v2; parent is cgroup_parent= or NULL. */
-int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent,
-		const char *mnt, const char *selfcg, const char *mountinfo, struct cabin_err *e);
+int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent, const char *mnt,
+		const char *selfcg, const char *mountinfo, struct cabin_err *e);
 
 /* Create the group(s) for container `name` and write the limits of c. A stale group of
  * the same name is killed and removed first. A memory/cpu limit whose controller is
@@ -71,11 +62,19 @@ bool cgroup_is_empty(const struct cgroup_sys *s, const char *name);
 /* Number of OOM kills seen in the group (memory.events oom_kill / v1 oom_control), or
  * -errno when it cannot be read (no memory controller: -EOPNOTSUPP). */
 long cgroup_oom_kills(const struct cgroup_sys *s, const char *name);
+/* An fd that wakes up on OOM events of the group, for epoll; *events gets the mask to
+ * wait for: EPOLLIN on v1 (an eventfd registered on memory.oom_control), EPOLLPRI on v2
+ * (memory.events, which the kernel marks on every change). On wake-up call
+ * cgroup_oom_drain() and then cgroup_oom_kills(). The caller closes it (before or after
+ * the group is gone). -errno if there is no memory controller. */
+int cgroup_oom_fd(const struct cgroup_sys *s, const char *name, uint32_t *events,
+		  struct cabin_err *e);
+void cgroup_oom_drain(const struct cgroup_sys *s, int fd);
 
 struct cgroup_stats {
 	uint64_t cpu_usec;
 	uint64_t mem_bytes;
-	uint64_t mem_limit;		/* 0 = none */
+	uint64_t mem_limit; /* 0 = none */
 	uint64_t pids;
 	uint64_t io_rbytes, io_wbytes;
 };
