@@ -10,6 +10,16 @@ if [ ! -x "$ALLOC" ]; then
 	not_ok "build/cabin-alloc missing (make build/cabin-alloc)"
 	exit 1
 fi
+# static check too: no object the daemon runs references an allocating libc call
+# (client.c and main.c are the command line's, not the daemon's)
+bad=""
+for o in "$TOP"/build/obj/*.o; do
+	case $(basename "$o") in client.o|main.o) continue ;; esac
+	u=$(nm -u "$o" | awk '{print $2}' | grep -E '^(malloc|calloc|realloc|aligned_alloc|posix_memalign|fopen|fdopen|opendir|fdopendir|getpw.*|getgr.*|strdup|strndup|asprintf|vasprintf|setenv|putenv|popen|localtime|gmtime|getaddrinfo)$' | tr '\n' ' ')
+	[ -n "$u" ] && bad="$bad $(basename "$o"): $u"
+done
+t "nm: no allocating libc call in daemon objects${bad:+ ($bad)}" [ -z "$bad" ]
+
 cg_enter
 mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
