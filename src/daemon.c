@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,6 +154,22 @@ static int esc(const char *s, char *out, size_t n)
 	return 0;
 }
 
+static int write_file(const char *path, const char *data, size_t len, bool sync);
+
+/* RUNDIR/status/NAME: the last event line of each instance, for scripts that would
+ * rather read a file than talk to the FIFO; removed with the instance */
+static void status_file(const struct svc *s, const char *line, size_t n, bool gone)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/status/%s", rundir, s->name) >= (int)sizeof(path))
+		return;
+	if (gone)
+		unlink(path);
+	else
+		write_file(path, line, n, false);
+}
+
 static void on_changed(struct svc *s)
 {
 	char line[640], reason[400];
@@ -173,6 +190,9 @@ static void on_changed(struct svc *s)
 		return;
 	logmsg("cabin: %s %s%s%s", s->name, svc_state_name(s->state), s->reason[0] ? " " : "",
 	       s->reason);
+	status_file(s, line, n,
+		    s->remove_pending && (s->state == SVC_EXITED || s->state == SVC_FAILED ||
+					  s->state == SVC_DEFINED));
 	for (int i = 0; i < MAX_SUBS; i++)
 		if (subs[i].fd >= 0 && subs[i].kind == SUB_EVENTS)
 			sub_write(i, line, n);
@@ -546,10 +566,12 @@ static void apply(bool start_new, bool mark_runtime)
 			continue;
 		switch (act[i]) {
 		case A_STOP:
-			if (svc_alive(s))
+			if (svc_alive(s)) {
 				svc_event(s, SVC_EV_STOP, 0, NULL);
-			else
+			} else {
+				status_file(s, NULL, 0, true);
 				svc_free(s);
+			}
 			break;
 		case A_RESTART:
 			svc_event(s, SVC_EV_RESTART, 0, NULL);
@@ -643,6 +665,36 @@ static bool stopped_marked(const char *name)
 
 	snprintf(path, sizeof(path), "%s/stopped.%s", rundir, name);
 	return access(path, F_OK) == 0;
+}
+
+/* RUNDIR/status/ exists and holds nothing of a previous daemon */
+static void status_init(void)
+{
+	struct ent {
+		uint64_t ino;
+		int64_t off;
+		unsigned short reclen;
+		unsigned char type;
+		char name[];
+	};
+	char path[PATH_MAX], buf[4096];
+	long n;
+	int dfd;
+
+	snprintf(path, sizeof(path), "%s/status", rundir);
+	mkdir(path, 0700);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			const struct ent *de = (const void *)(buf + off);
+
+			if (de->name[0] != '.')
+				unlinkat(dfd, de->name, 0);
+			off += de->reclen;
+		}
+	close(dfd);
 }
 
 static void clean_group(const char *name)
@@ -1584,6 +1636,7 @@ int daemon_main(int argc, char **argv)
 	/* 5. the table: one slot per instance; leftovers of a crashed daemon go first */
 	svc_setup(&daemon_ops);
 	clean_stale();
+	status_init();
 	for (int i = 0; i < cur->nctr; i++)
 		if (!svc_add(&cur->ctr[i]))
 			break;

@@ -46,6 +46,8 @@ else
 	skip "oom_score_adj: this machine refuses lowering it (no CAP_SYS_RESOURCE)"
 fi
 
+t_out "status file of db" "name=db state=running" cat "$T/run/status/db"
+
 # logs
 t_out "logs of db" "db up" "$CABIN" logs db
 t_out "logs -n 1 of web-2" "^web up" "$CABIN" logs -n 1 web-2

@@ -43,6 +43,7 @@ replicas=2'; } > "$T/cabin.conf"
 t "reload" "$CABIN" reload
 t "newone started" retry 100 is newone running
 t "gone removed" retry 100 gone gone
+t "gone's status file removed" [ ! -e "$T/run/status/gone" ]
 t "change restarted" retry 100 sh -c "[ \"\$(\"$CABIN\" ps -o kv | grep '^name=change ' | sed 's/.* pid=\([0-9]*\).*/\1/')\" != $pchange ]"
 t "change running" retry 100 is change running
 t "keep untouched (same pid)" [ "$(field keep pid)" = "$pkeep" ]
