@@ -1439,6 +1439,33 @@ static void reap(void)
 	}
 }
 
+/* Row F9: the FIFO was removed or replaced (rm -rf of RUNDIR by a careless script):
+ * make a new one, on SIGHUP, so `kill -HUP` repairs the control channel. */
+static void ctl_check(void)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+	struct cabin_err e = { 0 };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/ctl", rundir);
+	if (fstat(ctl_fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return;
+	fd = ctl_listen(rundir, &e);
+	if (fd < 0) {
+		logmsg("cabin: control FIFO: %s", e.msg);
+		return;
+	}
+	loop_del(ctl_fd);
+	close(ctl_fd);
+	ctl_fd = fd;
+	if (loop_add(ctl_fd, EPOLLIN, LOOP_CTL, 0, &e) < 0)
+		logmsg("cabin: control FIFO: %s", e.msg);
+	else
+		logmsg("cabin: control FIFO recreated");
+}
+
 static void on_signal(void)
 {
 	int sig;
@@ -1456,6 +1483,7 @@ static void on_signal(void)
 		case SIGHUP: {
 			struct ctl_reply none = { .fd = -1 };
 
+			ctl_check();
 			if (!shutting)
 				reload(&none);
 			break;

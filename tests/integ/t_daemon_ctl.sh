@@ -65,5 +65,11 @@ t_out "the flood is in the ring" "flooding-the-log-pipe" "$CABIN" logs -n 2 floo
 exec 7<&- 8<&-
 t "daemon alive" retry 100 alive
 
+# row F9: the FIFO removed at run time comes back on SIGHUP
+rm -f "$CTL"
+t_rc "FIFO gone: client says not running" 3 "$CABIN" ps
+kill -HUP $DPID
+t "SIGHUP recreates the FIFO" retry 100 "$CABIN" ps
+
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
