@@ -66,7 +66,7 @@ __attribute__((weak)) int spawn_cleanup(const struct spawn_opts *o, struct spawn
 /* two configs: the running one and the one being built (reload, create, deploy, ...) */
 static struct conf confs[2];
 static struct conf *cur = &confs[0], *nxt = &confs[1];
-static bool runtime_def[SVC_MAX];	/* defined by create/deploy, not by the files */
+static bool runtime_def[SVC_MAX]; /* defined by create/deploy, not by the files */
 
 static struct cgroup_sys cg;
 static bool have_cg;
@@ -78,10 +78,10 @@ static char filebuf[CONFIG_CONF_ARENA_KB * 1024];
 
 enum sub_kind { SUB_EVENTS, SUB_LOGS };
 static struct sub {
-	int fd;				/* -1: free */
+	int fd; /* -1: free */
 	enum sub_kind kind;
-	int svc;			/* SUB_LOGS: index in svc_tab */
-	uint64_t pos;			/* SUB_LOGS: ring position sent so far */
+	int svc;      /* SUB_LOGS: index in svc_tab */
+	uint64_t pos; /* SUB_LOGS: ring position sent so far */
 } subs[MAX_SUBS];
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -369,9 +369,9 @@ static void log_in(struct svc *s, bool drain)
 static int ctr_strs(struct conf_ctr *c, const char **out[], int max)
 {
 	int n = 0;
-#define P(x)                            \
-	do {                            \
-		if (n < max)            \
+#define P(x)                             \
+	do {                             \
+		if (n < max)             \
 			out[n++] = &(x); \
 	} while (0)
 	P(c->file);
@@ -405,8 +405,9 @@ static int ctr_strs(struct conf_ctr *c, const char **out[], int max)
 	return n;
 }
 
-#define MAX_STRS (6 + 2 * CONFIG_MAX_ARGS + CONFIG_MAX_PORTS + CONFIG_MAX_ENV + 3 * CONFIG_MAX_MOUNTS + \
-		  2 * CONFIG_MAX_SYSCTL + CONFIG_MAX_DEPENDS + 8)
+#define MAX_STRS                                                                               \
+	(6 + 2 * CONFIG_MAX_ARGS + CONFIG_MAX_PORTS + CONFIG_MAX_ENV + 3 * CONFIG_MAX_MOUNTS + \
+	 2 * CONFIG_MAX_SYSCTL + CONFIG_MAX_DEPENDS + 8)
 
 /* copy a string into dst's arena; literals (defaults) are kept as they are */
 static int arena_put(struct conf *dst, const struct conf *src, const char **p)
@@ -472,7 +473,7 @@ static bool str_eq(const char *a, const char *b)
  * with does not. */
 static bool ctr_changed(const struct conf_ctr *c1, const struct conf_ctr *c2)
 {
-	static struct conf_ctr a, b;	/* big: not on the stack */
+	static struct conf_ctr a, b; /* big: not on the stack */
 	const char **sa[MAX_STRS], **sb[MAX_STRS];
 	int na, nb;
 
@@ -483,7 +484,7 @@ static bool ctr_changed(const struct conf_ctr *c1, const struct conf_ctr *c2)
 	if (na != nb)
 		return true;
 	for (int i = 0; i < na; i++) {
-		if (i == 0)	/* file: where it was written does not matter */
+		if (i == 0) /* file: where it was written does not matter */
 			continue;
 		if (!str_eq(*sa[i], *sb[i]))
 			return true;
@@ -1584,7 +1585,7 @@ static int lock_rundir(struct cabin_err *e)
 		close(fd);
 		return r;
 	}
-	return fd;		/* held until exit */
+	return fd; /* held until exit */
 }
 
 static void usage(int fd)

@@ -17,8 +17,7 @@ static int epfd = -1, sigfd = -1, tmfd = -1;
 static uint64_t armed;
 unsigned long loop_wakeups;
 
-static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-			    SIGPWR };
+static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR };
 
 int loop_init(struct cabin_err *e)
 {

@@ -14,7 +14,7 @@ void ring_write(struct ring *r, const char *p, size_t n)
 {
 	size_t off, first;
 
-	if (n > RING_SIZE) {	/* only the last RING_SIZE bytes can survive */
+	if (n > RING_SIZE) { /* only the last RING_SIZE bytes can survive */
 		p += n - RING_SIZE;
 		r->head += n - RING_SIZE;
 		n = RING_SIZE;

@@ -15,12 +15,12 @@
 struct svc svc_tab[SVC_MAX];
 static const struct svc_ops *ops;
 static bool shutting;
-static int depth;		/* nesting of svc_event: dependents are kicked at depth 0 */
+static int depth; /* nesting of svc_event: dependents are kicked at depth 0 */
 static bool kick;
 
 static const char *const state_names[SVC_NSTATE] = {
 	[SVC_DEFINED] = "defined",   [SVC_STARTING] = "starting", [SVC_RUNNING] = "running",
-	[SVC_STOPPING] = "stopping", [SVC_EXITED] = "exited",     [SVC_PAUSED] = "paused",
+	[SVC_STOPPING] = "stopping", [SVC_EXITED] = "exited",	  [SVC_PAUSED] = "paused",
 	[SVC_BACKOFF] = "backoff",   [SVC_FAILED] = "failed",
 };
 
@@ -72,8 +72,8 @@ void svc_free(struct svc *s)
 
 bool svc_alive(const struct svc *s)
 {
-	return s->used && (s->state == SVC_RUNNING || s->state == SVC_PAUSED ||
-			   s->state == SVC_STOPPING);
+	return s->used &&
+	       (s->state == SVC_RUNNING || s->state == SVC_PAUSED || s->state == SVC_STOPPING);
 }
 
 uint32_t svc_backoff_next(uint32_t cur, uint32_t delay, uint32_t max)
@@ -100,8 +100,7 @@ static void set_state(struct svc *s, enum svc_state st)
 		svc_free(s);
 }
 
-static void set_reason(struct svc *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void set_reason(struct svc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_reason(struct svc *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -253,8 +252,7 @@ static void fail_or_backoff(struct svc *s, bool failure)
 		set_state(s, failure && !s->started_ms ? SVC_FAILED : SVC_EXITED);
 		return;
 	}
-	if (c->restart == CONF_RESTART_ON_FAILURE && c->restart_max &&
-	    s->fails >= c->restart_max) {
+	if (c->restart == CONF_RESTART_ON_FAILURE && c->restart_max && s->fails >= c->restart_max) {
 		size_t n = strlen(s->reason);
 
 		snprintf(s->reason + n, sizeof(s->reason) - n, " (gave up after %d restart%s)",
@@ -263,8 +261,8 @@ static void fail_or_backoff(struct svc *s, bool failure)
 		return;
 	}
 	s->fails++;
-	s->backoff_ms = svc_backoff_next(s->backoff_ms, c->restart_delay_ms,
-					 c->restart_max_delay_ms);
+	s->backoff_ms =
+		svc_backoff_next(s->backoff_ms, c->restart_delay_ms, c->restart_max_delay_ms);
 	s->deadline_ms = now + s->backoff_ms;
 	set_state(s, SVC_BACKOFF);
 }
@@ -272,7 +270,7 @@ static void fail_or_backoff(struct svc *s, bool failure)
 static void begin_stop(struct svc *s)
 {
 	if (s->state == SVC_PAUSED && ops->freeze)
-		ops->freeze(s, false, NULL);	/* a frozen task cannot act on the signal */
+		ops->freeze(s, false, NULL); /* a frozen task cannot act on the signal */
 	ops->signal(s, s->stop_signal ? s->stop_signal : SIGTERM);
 	s->deadline_ms = ops->now_ms() + s->stop_timeout_ms;
 	set_state(s, SVC_STOPPING);
@@ -452,6 +450,7 @@ static int a_deps(struct svc *s, int arg, struct cabin_err *e)
 }
 
 /* rows: state; columns: event */
+// clang-format off
 static action *const table[SVC_NSTATE][SVC_NEV] = {
 	/*               START          STOP           RESTART         KILL      PAUSE     RESUME    EXIT    TIMER           DEPS */
 	[SVC_DEFINED] = { a_start,      a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop },
@@ -463,6 +462,7 @@ static action *const table[SVC_NSTATE][SVC_NEV] = {
 	[SVC_BACKOFF] = { a_start_now,  a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_backoff_over, a_nop },
 	[SVC_FAILED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop },
 };
+// clang-format on
 
 static void kick_dependents(void)
 {

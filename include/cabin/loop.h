@@ -12,7 +12,7 @@ enum loop_kind { LOOP_SIGNAL, LOOP_TIMER, LOOP_CTL, LOOP_LOG, LOOP_SUB };
 
 struct loop_ev {
 	enum loop_kind kind;
-	int idx;		/* svc index (LOG) or subscriber index (SUB) */
+	int idx; /* svc index (LOG) or subscriber index (SUB) */
 	uint32_t events;
 };
 

@@ -13,7 +13,7 @@
 #define RING_SIZE (CONFIG_LOG_RING_KB * 1024)
 
 struct ring {
-	uint64_t head;		/* bytes ever written; data is [head - RING_SIZE, head) */
+	uint64_t head; /* bytes ever written; data is [head - RING_SIZE, head) */
 	char buf[RING_SIZE];
 };
 

@@ -20,13 +20,13 @@
 
 enum svc_state {
 	SVC_DEFINED,
-	SVC_STARTING,	/* wants to run, waiting for its dependencies */
+	SVC_STARTING, /* wants to run, waiting for its dependencies */
 	SVC_RUNNING,
 	SVC_STOPPING,
 	SVC_EXITED,
 	SVC_PAUSED,
-	SVC_BACKOFF,	/* waiting to restart */
-	SVC_FAILED,	/* gave up; reason says why */
+	SVC_BACKOFF, /* waiting to restart */
+	SVC_FAILED,  /* gave up; reason says why */
 	SVC_NSTATE
 };
 
@@ -37,56 +37,56 @@ enum svc_event {
 	SVC_EV_KILL,
 	SVC_EV_PAUSE,
 	SVC_EV_RESUME,
-	SVC_EV_EXIT,	/* the container init was reaped */
-	SVC_EV_TIMER,	/* its deadline passed */
-	SVC_EV_DEPS,	/* a dependency changed state: look again */
+	SVC_EV_EXIT,  /* the container init was reaped */
+	SVC_EV_TIMER, /* its deadline passed */
+	SVC_EV_DEPS,  /* a dependency changed state: look again */
 	SVC_NEV
 };
 
 struct svc {
 	bool used;
 	char name[CONF_INST_MAX + 1];
-	const struct conf_ctr *c;	/* in the running config; NULL once removed */
+	const struct conf_ctr *c; /* in the running config; NULL once removed */
 	enum svc_state state;
 
-	bool want_up;			/* the operator (or autostart) wants it running */
-	bool manual_stop;		/* stopped by `stop`: unless-stopped stays down */
-	bool restart_pending;		/* start again once the stop completes */
-	bool remove_pending;		/* free the slot once it is down */
+	bool want_up;	      /* the operator (or autostart) wants it running */
+	bool manual_stop;     /* stopped by `stop`: unless-stopped stays down */
+	bool restart_pending; /* start again once the stop completes */
+	bool remove_pending;  /* free the slot once it is down */
 
-	pid_t pid;			/* container init, 0 when none */
+	pid_t pid; /* container init, 0 when none */
 	struct spawn sp;
-	int log_fd;			/* read end of the stdout/stderr pipe, -1 */
-	int stop_signal;		/* copied at start: a removed config is gone */
+	int log_fd;	 /* read end of the stdout/stderr pipe, -1 */
+	int stop_signal; /* copied at start: a removed config is gone */
 	uint32_t stop_timeout_ms;
 
-	uint64_t deadline_ms;		/* monotonic; 0 = no timer */
-	uint64_t started_ms;		/* monotonic, last successful start */
-	uint64_t since_ms;		/* monotonic, last state change */
-	uint32_t backoff_ms;		/* last delay used, 0 = reset */
-	int fails;			/* consecutive failures (on-failure:N) */
-	int restarts;			/* automatic restarts */
-	long oom_base;			/* oom kills of the group at start */
+	uint64_t deadline_ms; /* monotonic; 0 = no timer */
+	uint64_t started_ms;  /* monotonic, last successful start */
+	uint64_t since_ms;    /* monotonic, last state change */
+	uint32_t backoff_ms;  /* last delay used, 0 = reset */
+	int fails;	      /* consecutive failures (on-failure:N) */
+	int restarts;	      /* automatic restarts */
+	long oom_base;	      /* oom kills of the group at start */
 
-	char reason[192];		/* exit:N signal:NAME oom stopped dependency ... */
-	uint64_t reason_ts_ms;		/* realtime */
-	char last_log[256];		/* last lines of output at the last exit */
+	char reason[192];      /* exit:N signal:NAME oom stopped dependency ... */
+	uint64_t reason_ts_ms; /* realtime */
+	char last_log[256];    /* last lines of output at the last exit */
 
 	struct ring ring;
 };
 
 /* Effects; the daemon provides the real ones, tests fakes. */
 struct svc_ops {
-	int (*spawn)(struct svc *s, struct cabin_err *e);	/* sets s->pid */
-	void (*signal)(struct svc *s, int sig);	/* init and the whole group */
-	void (*kill)(struct svc *s);		/* SIGKILL the group, bounded wait */
-	void (*cleanup)(struct svc *s);		/* after the init was reaped */
+	int (*spawn)(struct svc *s, struct cabin_err *e); /* sets s->pid */
+	void (*signal)(struct svc *s, int sig);		  /* init and the whole group */
+	void (*kill)(struct svc *s);			  /* SIGKILL the group, bounded wait */
+	void (*cleanup)(struct svc *s);			  /* after the init was reaped */
 	int (*freeze)(struct svc *s, bool frozen, struct cabin_err *e);
 	long (*oom_kills)(struct svc *s);
-	bool (*healthy)(struct svc *s);		/* health hook for dependencies; may be NULL */
-	void (*changed)(struct svc *s);		/* state or reason changed: events, status */
-	uint64_t (*now_ms)(void);		/* CLOCK_MONOTONIC */
-	uint64_t (*wall_ms)(void);		/* CLOCK_REALTIME, for reasons */
+	bool (*healthy)(struct svc *s); /* health hook for dependencies; may be NULL */
+	void (*changed)(struct svc *s); /* state or reason changed: events, status */
+	uint64_t (*now_ms)(void);	/* CLOCK_MONOTONIC */
+	uint64_t (*wall_ms)(void);	/* CLOCK_REALTIME, for reasons */
 };
 
 extern struct svc svc_tab[SVC_MAX];
