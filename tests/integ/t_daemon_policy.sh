@@ -61,7 +61,7 @@ restart=no
 [stubborn]
 rootfs=$RF
 net=none
-cmd=/bin/sh -c "trap '' TERM; while :; do sleep 1; done"
+cmd=/bin/sh -c "trap '' TERM; echo deaf now; while :; do sleep 1; done"
 stop_timeout=1s
 restart=always
 CONF
@@ -118,7 +118,8 @@ t "oom: exited" retry 200 is oom exited
 t_out "  reason oom" "reason=oom" kv oom
 
 # -- stop timeout: TERM ignored, killed as a group after 1 s
-t "stubborn running" retry 100 is stubborn running
+deaf() { is stubborn running && "$CABIN" logs stubborn | grep -q "deaf now"; }
+t "stubborn running, TERM ignored" retry 100 deaf
 s0=$(date +%s%N)
 t "stop stubborn" "$CABIN" stop stubborn
 t "stubborn exited" retry 100 is stubborn exited
