@@ -1109,7 +1109,7 @@ static void v_create(struct ctl_req *r, struct ctl_reply *rp)
 			n = snprintf(filebuf, sizeof(filebuf), "[%s]\n", v);
 			continue;
 		}
-		if (!name || !strchr(v, '=') || strchr(v, '\n') || strchr(v, '[')) {
+		if (!name || !strchr(v, '=') || strchr(v, '\n') || v[0] == '[') {
 			ctl_reply_end(rp, EXIT_USAGE, "usage: create NAME key=value... [--save]");
 			return;
 		}
@@ -1415,6 +1415,10 @@ static void on_req(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		v_shutdown(r, rp);
 	else if (!strcmp(v, "debug"))
 		v_debug(r, rp);
+	else if (!strcmp(v, "exec"))
+		ctl_reply_end(rp, EXIT_REFUSED, "exec: not supported by this daemon yet");
+	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt"))
+		ctl_reply_end(rp, EXIT_REFUSED, "not in init mode; use `cabin shutdown`");
 	else
 		ctl_reply_end(rp, EXIT_USAGE, "unknown command");
 }
