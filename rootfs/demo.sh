@@ -1,0 +1,48 @@
+#!/bin/sh
+# make demo: the sample appliance of rootfs/etc/cabin.conf (db, cache, two web replicas)
+# under `cabin daemon`, in private mount/net/pid namespaces and a private cgroup subtree,
+# with busybox rootfs trees in a scratch directory. Shows `cabin ps`, then shuts down.
+# Nothing of the host changes.
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+export TOP
+if [ -z "${CABIN_DEMO_INNER:-}" ]; then
+	[ "$(id -u)" = 0 ] || { echo "make demo: needs root (namespaces, cgroups)"; exit 1; }
+	CABIN_DEMO_INNER=1 exec unshare --mount --net --pid --fork --mount-proc sh "$0" "$@"
+fi
+RESULTS=$(mktemp -d /tmp/cabin-demo-res.XXXXXX)
+export RESULTS
+NAME=demo
+. "$TOP/tests/integ/lib.sh"
+trap 'finish > /dev/null; rm -rf "$RESULTS"' EXIT
+cg_enter
+ip link set lo up 2>/dev/null
+
+for c in db cache web; do mkrootfs "$T/lib/$c"; done
+mkdir -p "$T/data/db" "$T/data/www"
+echo "<h1>cabin demo</h1>" > "$T/data/www/index.html"
+sed -e "s|/var/lib/cabin-data/|$T/data/|g" -e "s|/var/lib/cabin/|$T/lib/|g" \
+	-e '/^watchdog/d' "$TOP/rootfs/etc/cabin.conf" > "$T/cabin.conf"
+export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
+
+echo "== cabin check"
+"$CABIN" check || exit 1
+echo "== cabin daemon (log: $T/daemon.log)"
+"$CABIN" daemon > "$T/daemon.log" 2>&1 &
+DPID=$!
+up() { [ "$("$CABIN" ps -o kv | grep -c 'state=running')" -ge 4 ]; }
+retry 200 up || { echo "not everything came up:"; cat "$T/daemon.log"; }
+echo "== cabin ps"
+"$CABIN" ps
+echo "== cabin ps -o json"
+"$CABIN" ps -o json
+echo "== cabin stats --no-stream"
+"$CABIN" stats --no-stream
+echo "== cabin restart web-1; cabin ps"
+"$CABIN" restart web-1
+sleep 0.5
+"$CABIN" ps
+echo "== cabin shutdown"
+"$CABIN" shutdown
+retry 400 sh -c "! kill -0 $DPID 2>/dev/null"
+echo "== daemon log"
+cat "$T/daemon.log"
