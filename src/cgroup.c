@@ -26,7 +26,7 @@
 #define RMDIR_MS 1000  /* cgroup_destroy: total bound for EBUSY retries */
 #define FREEZE_MS 1000 /* cgroup_freeze: wait for the kernel to settle */
 #define NAP_MS 10
-#define MAXDEPTH 6     /* sub-groups a container may have made (v2 cgroupns) */
+#define MAXDEPTH 16    /* sub-groups a container may have made (v2 cgroupns) */
 #define QUOTA_MIN 1000 /* the kernel refuses cfs quotas under 1 ms */
 #define PERIOD 100000
 
@@ -450,13 +450,23 @@ static int procs(const struct cgroup_sys *s, const char *name, int sig, bool all
 	return w.count;
 }
 
-/* Remove dir and its sub-groups, deepest first; EBUSY retried until the deadline. */
+struct rm {
+	uint64_t deadline;
+	int depth;
+};
+
+/* Remove dir and its sub-groups, deepest first; EBUSY retried until the deadline. Depth
+ * is bounded: a container must not be able to overflow our stack with nested groups. */
 static int rm_tree(const char *dir, void *arg)
 {
-	const uint64_t *deadline = arg;
+	struct rm *rm = arg;
 	int r;
 
-	r = each_subdir(dir, rm_tree, arg);
+	if (rm->depth > MAXDEPTH)
+		return -ELOOP;
+	rm->depth++;
+	r = each_subdir(dir, rm_tree, rm);
+	rm->depth--;
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -465,7 +475,7 @@ static int rm_tree(const char *dir, void *arg)
 		r = rmd(dir);
 		if (r == 0 || r == -ENOENT)
 			return 0;
-		if (r != -EBUSY || now_ms() >= *deadline)
+		if (r != -EBUSY || now_ms() >= rm->deadline)
 			return r;
 		nap();
 	}
@@ -1019,6 +1029,10 @@ static int limits_v1(const struct cgroup_sys *s, const char *name, const struct 
 		if (!r && sw)
 			r = put(s, CG_MEMORY, name, "memory.memsw.limit_in_bytes", false, e,
 				"%" PRIu64, c->memory);
+		/* without swap accounting the best we can do against swapping past the
+		 * limit is to tell reclaim not to swap this group */
+		if (!r && !sw)
+			r = put(s, CG_MEMORY, name, "memory.swappiness", true, e, "0");
 	}
 	if (!r && c->memory_high)
 		r = put(s, CG_MEMORY, name, "memory.soft_limit_in_bytes", false, e, "%" PRIu64,
@@ -1053,6 +1067,7 @@ static int limits_v1(const struct cgroup_sys *s, const char *name, const struct 
 int cgroup_create(const struct cgroup_sys *s, const char *name, const struct conf_ctr *c,
 		  struct cabin_err *e)
 {
+	struct cabin_err e2;
 	char dir[PATHSZ];
 	bool stale = false;
 	int r;
@@ -1077,7 +1092,8 @@ int cgroup_create(const struct cgroup_sys *s, const char *name, const struct con
 		r = cgroup_destroy(s, name, e);
 		if (r < 0 && !cgroup_is_empty(s, name))
 			return r;
-		err_clear(e);
+		if (e)
+			err_clear(e);
 	}
 	for (int i = 0; i < CG_NCTL; i++) {
 		if (s->version == 2 ? i > 0 : !first_of(s, i))
@@ -1093,11 +1109,8 @@ int cgroup_create(const struct cgroup_sys *s, const char *name, const struct con
 	if (r < 0)
 		goto undo;
 	return 0;
-undo : {
-	struct cabin_err e2;
-
+undo:
 	cgroup_destroy(s, name, &e2);
-}
 	return r;
 }
 
@@ -1254,7 +1267,7 @@ int cgroup_kill(const struct cgroup_sys *s, const char *name, struct cabin_err *
 
 int cgroup_destroy(const struct cgroup_sys *s, const char *name, struct cabin_err *e)
 {
-	uint64_t deadline = now_ms() + RMDIR_MS;
+	struct rm rm = { now_ms() + RMDIR_MS, 0 };
 	char dir[PATHSZ];
 	int r, ret = 0;
 
@@ -1265,7 +1278,7 @@ int cgroup_destroy(const struct cgroup_sys *s, const char *name, struct cabin_er
 			continue;
 		if (gpath(dir, s, i, name, NULL) < 0)
 			return err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", name);
-		r = rm_tree(dir, &deadline);
+		r = rm_tree(dir, &rm);
 		if (r < 0 && !ret)
 			ret = err_set(e, -r, "cgroup: unable to remove %s", dir);
 	}

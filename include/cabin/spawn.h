@@ -40,5 +40,10 @@ int spawn_cleanup(const struct spawn_opts *o, struct spawn *sp, struct cabin_err
  * or "name[:group]". rootfd is an O_PATH|O_DIRECTORY fd of the rootfs. */
 int spawn_lookup_user(int rootfd, const char *user, uid_t *uid, gid_t *gid,
 		      struct cabin_err *e);
+/* The same, also giving the supplementary groups (from /etc/group member lists) and the
+ * home directory. Lines longer than 1 KiB are ignored, never truncated into a match. */
+int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, gid_t *groups,
+			 int *ngroups, int maxgroups, char *home, size_t homesz,
+			 struct cabin_err *e);
 
 #endif

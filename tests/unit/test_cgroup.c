@@ -29,7 +29,8 @@
 #include "cabin/cgroup.h"
 
 static char tmp[256];
-static char home[512]; /* fake: the cgroup.procs file our pid is in */
+static char home[512];	   /* fake: the cgroup.procs file our pid is in */
+static bool fake_no_memsw; /* fake: a kernel without memory.memsw.* */
 
 /* ---- file helpers ---------------------------------------------------------------- */
 
@@ -136,6 +137,7 @@ static const char *const v1files[][3] = {
 	{ "memory", "memory.soft_limit_in_bytes", "9223372036854771712" },
 	{ "memory", "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n" },
 	{ "memory", "memory.usage_in_bytes", "0" },
+	{ "memory", "memory.swappiness", "60" },
 	{ "cpu", "cpu.cfs_period_us", "100000" },
 	{ "cpu", "cpu.cfs_quota_us", "-1" },
 	{ "cpu", "cpu.shares", "1024" },
@@ -186,7 +188,8 @@ static void on_mkdir(const char *dir)
 
 		snprintf(h, sizeof(h), "%s", hier);
 		for (char *t = strtok(h, ","); t; t = strtok(NULL, ","))
-			if (!strcmp(t, v1files[i][0]))
+			if (!strcmp(t, v1files[i][0]) &&
+			    !(fake_no_memsw && strstr(v1files[i][1], "memsw")))
 				mkfv(v1files[i][2], "%s/%s", dir, v1files[i][1]);
 	}
 }
@@ -254,6 +257,7 @@ static int fake_setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/cabin-unit-cg.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	home[0] = 0;
+	fake_no_memsw = false;
 	cgroup_test_mkdir = on_mkdir;
 	cgroup_test_rmdir = on_rmdir;
 	cgroup_test_write = on_write;
@@ -591,6 +595,14 @@ static void test_v2_stale_group(void **state)
 	assert_string_equal(rd("%s/v2/user/cabin/db/cgroup.kill", tmp), ""); /* recreated */
 	assert_string_equal(rd("%s/v2/user/cabin/db/memory.max", tmp), "2097152");
 	assert_false(isdir("%s/v2/user/cabin/db/inner", tmp));
+
+	/* nesting deeper than we are willing to recurse: refused, not a stack overflow */
+	fake_group("%s/v2/user/cabin/deep/1/2/3/4/5/6/7/8/9/a/b/c/d/e/f/g/h/i", tmp);
+	assert_int_equal(cgroup_destroy(&s, "deep", &e), -ELOOP);
+	assert_true(isdir("%s/v2/user/cabin/deep/1/2/3/4/5/6/7/8/9/a/b/c/d/e/f/g/h/i", tmp));
+	fake_group("%s/v2/user/cabin/deep2/1/2/3/4/5/6/7/8/9/a/b/c/d/e/f", tmp);
+	assert_int_equal(cgroup_destroy(&s, "deep2", &e), 0);
+	assert_false(isdir("%s/v2/user/cabin/deep2", tmp));
 }
 
 static void test_v2_busy_with_others(void **state)
@@ -667,6 +679,7 @@ static void test_v1_create_limits(void **state)
 	assert_string_equal(rd("%s/memory.limit_in_bytes", m), "67108864");
 	assert_string_equal(rd("%s/memory.memsw.limit_in_bytes", m), "67108864");
 	assert_string_equal(rd("%s/memory.soft_limit_in_bytes", m), "50331648");
+	assert_string_equal(rd("%s/memory.swappiness", m), "60"); /* memsw is there */
 	assert_string_equal(rd("%s/cpu.cfs_period_us", cpu), "100000");
 	assert_string_equal(rd("%s/cpu.cfs_quota_us", cpu), "50000");
 	assert_string_equal(rd("%s/cpu.shares", cpu), "2597"); /* weight 100 */
@@ -706,6 +719,23 @@ static void test_v1_create_limits(void **state)
 	assert_false(isdir("%s", m));
 	assert_false(isdir("%s", cpu));
 	assert_false(isdir("%s/v1/devices/svc/web", tmp));
+}
+
+static void test_v1_no_swap_accounting(void **state)
+{
+	struct cgroup_sys s;
+	struct cabin_err e = { 0 };
+	struct conf_ctr c = { 0 };
+
+	build_v1("v1", false);
+	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v1", &e), 0);
+	fake_no_memsw = true; /* a kernel booted without swap accounting */
+	c.memory = 8 << 20;
+	assert_int_equal(cgroup_create(&s, "db", &c, &e), 0);
+	assert_string_equal(rd("%s/v1/memory/svc/mem/db/memory.limit_in_bytes", tmp), "8388608");
+	assert_string_equal(rd("%s/v1/memory/svc/mem/db/memory.memsw.limit_in_bytes", tmp),
+			    "<missing>");
+	assert_string_equal(rd("%s/v1/memory/svc/mem/db/memory.swappiness", tmp), "0");
 }
 
 static void test_v1_weights(void **state)
@@ -929,6 +959,7 @@ static struct {
 	char orig[CG_NCTL][256];
 	char test[CG_NCTL][300];
 	bool made[CG_NCTL];
+	bool orig_moved; /* pure v2: discovery itself moved us into orig/CGROUP_LEAF */
 	pid_t kids[4];
 	int nkids;
 } R;
@@ -960,6 +991,11 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 	struct cabin_err e = { 0 };
 	char p[400];
 
+	struct timespec ts;
+	unsigned long stamp;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	stamp = (unsigned long)ts.tv_nsec ^ (unsigned long)ts.tv_sec << 20;
 	memset(&R, 0, sizeof(R));
 	if (geteuid() != 0) {
 		R.why = "not root";
@@ -972,6 +1008,7 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 		R.why = mode == CONF_CGROUP_AUTO ? "not a cgroup v1 machine" : "no cgroup2 mount";
 		return 0;
 	}
+	R.orig_moved = o.moved;
 	for (int i = 0; i < CG_NCTL; i++) {
 		bool dup = false;
 
@@ -982,7 +1019,9 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 		if (dup)
 			continue;
 		snprintf(R.orig[i], sizeof(R.orig[i]), "%s", o.base[i]);
-		snprintf(R.test[i], sizeof(R.test[i]), "%s/cabin-%s-%d", o.base[i], tag, getpid());
+		/* pid plus boot-time ns: pids repeat across pid namespaces */
+		snprintf(R.test[i], sizeof(R.test[i]), "%s/cabin-%s-%d-%lx", o.base[i], tag,
+			 getpid(), stamp);
 		if (mkdir(R.test[i], 0755) < 0) {
 			print_error("mkdir %s: %s\n", R.test[i], strerror(errno));
 			return -1;
@@ -997,49 +1036,10 @@ static int real_setup(enum conf_cgroup mode, const char *tag)
 		return -1;
 	}
 	R.ready = true;
+	for (int i = 0; i < CG_NCTL; i++)
+		if (R.s.have[i] && (R.s.version == 1 || i == 0))
+			print_message("base: %s\n", R.s.base[i]);
 	return 0;
-}
-
-static int real_teardown(void **state)
-{
-	struct cabin_err e = { 0 };
-	static const char *const names[] = { "ct", "oom" };
-	char p[400];
-	int st;
-
-	for (int i = 0; i < R.nkids; i++) {
-		kill(R.kids[i], SIGKILL);
-		waitpid(R.kids[i], &st, 0);
-	}
-	if (R.ready)
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			cgroup_kill(&R.s, names[i], &e);
-			cgroup_destroy(&R.s, names[i], &e);
-		}
-	for (int i = 0; i < CG_NCTL; i++) {
-		if (!R.made[i])
-			continue;
-		snprintf(p, sizeof(p), "%s/cgroup.procs", R.orig[i]);
-		writev_(p, getpid());
-		snprintf(p, sizeof(p), "%s/" CGROUP_LEAF, R.test[i]);
-		rmdir(p);
-		for (int t = 0; t < 100 && rmdir(R.test[i]) < 0 && errno == EBUSY; t++)
-			usleep(10000);
-		if (isdir("%s", R.test[i]))
-			print_error("left behind: %s\n", R.test[i]);
-	}
-	memset(&R, 0, sizeof(R));
-	return 0;
-}
-
-static int real_v1_setup(void **state)
-{
-	return real_setup(CONF_CGROUP_AUTO, "unit");
-}
-
-static int real_v2_setup(void **state)
-{
-	return real_setup(CONF_CGROUP_V2, "unit2");
 }
 
 /* waitpid, bounded; on timeout the child is killed and -1 returned */
@@ -1053,6 +1053,55 @@ static int wait_child(pid_t pid, int ms, int *status)
 	kill(pid, SIGKILL);
 	waitpid(pid, status, 0);
 	return -1;
+}
+
+static int real_teardown(void **state)
+{
+	struct cabin_err e = { 0 };
+	static const char *const names[] = { "ct", "oom" };
+	char p[400];
+	int st;
+
+	/* the groups first: a kid in a frozen v1 group dies only once thawed */
+	if (R.ready)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			cgroup_freeze(&R.s, names[i], false, &e);
+			cgroup_kill(&R.s, names[i], &e);
+			cgroup_destroy(&R.s, names[i], &e);
+		}
+	for (int i = 0; i < R.nkids; i++) {
+		kill(R.kids[i], SIGKILL);
+		if (wait_child(R.kids[i], 2000, &st) < 0)
+			print_error("kid %d did not die\n", R.kids[i]);
+	}
+	for (int i = 0; i < CG_NCTL; i++) {
+		if (!R.made[i])
+			continue;
+		snprintf(p, sizeof(p), "%s/cgroup.procs", R.orig[i]);
+		writev_(p, getpid());
+		snprintf(p, sizeof(p), "%s/" CGROUP_LEAF, R.test[i]);
+		rmdir(p);
+		for (int t = 0; t < 100 && rmdir(R.test[i]) < 0 && errno == EBUSY; t++)
+			usleep(10000);
+		if (isdir("%s", R.test[i]))
+			print_error("left behind: %s\n", R.test[i]);
+		if (R.orig_moved) {
+			snprintf(p, sizeof(p), "%s/" CGROUP_LEAF, R.orig[i]);
+			rmdir(p);
+		}
+	}
+	memset(&R, 0, sizeof(R));
+	return 0;
+}
+
+static int real_v1_setup(void **state)
+{
+	return real_setup(CONF_CGROUP_AUTO, "unit");
+}
+
+static int real_v2_setup(void **state)
+{
+	return real_setup(CONF_CGROUP_V2, "unit2");
 }
 
 static void forget_kid(pid_t pid)
@@ -1232,6 +1281,49 @@ static void test_real_v1_oom(void **state)
 	OK(cgroup_destroy(&R.s, "oom", &e));
 }
 
+/* a group left behind with live processes: create kills them and starts afresh (B10) */
+static void test_real_v1_stale(void **state)
+{
+	struct cabin_err e = { 0 };
+	struct conf_ctr c = { 0 };
+	int go, rep, status;
+	pid_t pid;
+
+	if (!R.ready)
+		skip();
+	c.pids = 4;
+	OK(cgroup_create(&R.s, "ct", &c, &e));
+	pid = forker(&go, &rep);
+	OK(cgroup_attach(&R.s, "ct", pid, &e));
+	assert_int_equal(write(go, "g", 1), 1);
+	assert_int_equal(read_byte(rep, 5000), 3);
+	close(go);
+	close(rep);
+	c.pids = 16;
+	OK(cgroup_create(&R.s, "ct", &c, &e));
+	assert_int_equal(wait_child(pid, 2000, &status), 0);
+	forget_kid(pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+	assert_string_equal(rd("%s/ct/pids.max", R.s.base[CG_PIDS]), "16\n");
+
+	/* stop_signal to everybody: SIGTERM's default action ends them all */
+	pid = forker(&go, &rep);
+	OK(cgroup_attach(&R.s, "ct", pid, &e));
+	assert_int_equal(write(go, "g", 1), 1);
+	assert_int_equal(read_byte(rep, 5000), 15);
+	close(go);
+	close(rep);
+	OK(cgroup_signal(&R.s, "ct", SIGTERM, &e));
+	assert_int_equal(wait_child(pid, 2000, &status), 0);
+	forget_kid(pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	for (int t = 0; t < 200 && !cgroup_is_empty(&R.s, "ct"); t++)
+		usleep(10000);
+	assert_true(cgroup_is_empty(&R.s, "ct"));
+	OK(cgroup_destroy(&R.s, "ct", &e));
+}
+
 /* v2's own paths on a real cgroup2 mount (here the hybrid's unified one, which has no
  * controllers but does have cgroup.kill, cgroup.freeze and CLONE_INTO_CGROUP) */
 static void test_real_v2(void **state)
@@ -1312,6 +1404,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_parent, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_detect, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_create_limits, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_no_swap_accounting, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_weights, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_stats, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_parent, fake_setup, fake_teardown),
@@ -1326,6 +1420,7 @@ int main(void)
 	const struct CMUnitTest real[] = {
 		cmocka_unit_test_setup_teardown(test_real_v1, real_v1_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_v1_oom, real_v1_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_v1_stale, real_v1_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_v2, real_v2_setup, real_teardown),
 	};
 	int r = cmocka_run_group_tests_name("fake trees", tests, NULL, NULL);

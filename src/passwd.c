@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/* user= lookup in the container's own /etc/passwd and /etc/group, parsed here: never
+ * NSS, never getpwnam (reliability A13). Reads with a fixed buffer; a line longer than
+ * the buffer is skipped whole, never truncated into a match. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cabin/spawn.h"
+
+#define LINE_MAX_ 1024
+
+struct lines {
+	int fd;
+	size_t len, pos;
+	bool skip;		/* inside an over-long line */
+	char buf[4096];
+	char line[LINE_MAX_ + 1];
+};
+
+/* next complete line (without '\n') or NULL at the end */
+static char *next_line(struct lines *l)
+{
+	size_t n = 0;
+
+	for (;;) {
+		if (l->pos == l->len) {
+			ssize_t r = read(l->fd, l->buf, sizeof(l->buf));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				if (n && !l->skip) {
+					l->line[n] = 0;
+					return l->line;
+				}
+				return NULL;
+			}
+			l->len = r;
+			l->pos = 0;
+		}
+		char ch = l->buf[l->pos++];
+
+		if (ch == '\n') {
+			if (!l->skip) {
+				l->line[n] = 0;
+				return l->line;
+			}
+			l->skip = false;
+			n = 0;
+			continue;
+		}
+		if (l->skip)
+			continue;
+		if (n == LINE_MAX_ || ch == 0) {
+			l->skip = true;
+			continue;
+		}
+		l->line[n++] = ch;
+	}
+}
+
+/* split a line at ':' into at most max fields; returns the count */
+static int fields(char *line, char **f, int max)
+{
+	int n = 0;
+
+	f[n++] = line;
+	for (char *p = line; *p && n < max; p++)
+		if (*p == ':') {
+			*p = 0;
+			f[n++] = p + 1;
+		}
+	return n;
+}
+
+static bool parse_id(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !*end && !errno && *out < 0xFFFFFFFFul;
+}
+
+static int open_in(int rootfd, const char *path)
+{
+	return openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+}
+
+int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, gid_t *groups,
+			 int *ngroups, int maxgroups, char *home, size_t homesz,
+			 struct cabin_err *e)
+{
+	static struct lines l;	/* child-only or short-lived: no stack blow-up */
+	char name[64] = "", group[64] = "";
+	const char *colon = strchr(user, ':');
+	unsigned long id;
+	bool uid_known = false, gid_known = false, found = false;
+	size_t un = colon ? (size_t)(colon - user) : strlen(user);
+
+	*ngroups = 0;
+	if (!un || un >= sizeof(name) || (colon && strlen(colon + 1) >= sizeof(group)))
+		return err_set(e, EINVAL, "user %s: invalid", user);
+	memcpy(name, user, un);
+	name[un] = 0;
+	if (colon)
+		strcpy(group, colon + 1);
+	if (parse_id(name, &id)) {
+		*uid = id;
+		uid_known = true;
+	}
+	if (colon && parse_id(group, &id)) {
+		*gid = id;
+		gid_known = true;
+	}
+
+	l.fd = open_in(rootfd, "etc/passwd");
+	if (l.fd < 0 && rootfd == AT_FDCWD)
+		l.fd = open_in(rootfd, "/etc/passwd");
+	if (l.fd >= 0) {
+		char *line, *f[7];
+
+		l.len = l.pos = 0;
+		l.skip = false;
+		while ((line = next_line(&l))) {
+			if (fields(line, f, 7) < 7 || !parse_id(f[2], &id))
+				continue;
+			if (uid_known ? id != *uid : strcmp(f[0], name))
+				continue;
+			*uid = id;
+			if (!uid_known)
+				uid_known = true;
+			if (!colon && parse_id(f[3], &id)) {
+				*gid = id;
+				gid_known = true;
+			}
+			if (home && f[5][0] && strlen(f[5]) < homesz)
+				strcpy(home, f[5]);
+			snprintf(name, sizeof(name), "%s", f[0]);
+			found = true;
+			break;
+		}
+		close(l.fd);
+	}
+	if (!uid_known)
+		return err_set(e, ENOENT, "user %s: not found in the container's /etc/passwd", name);
+	if (!gid_known && !colon)
+		*gid = 0;
+
+	/* group by name, and the supplementary groups the user is a member of */
+	l.fd = open_in(rootfd, "etc/group");
+	if (l.fd < 0 && rootfd == AT_FDCWD)
+		l.fd = open_in(rootfd, "/etc/group");
+	if (l.fd >= 0) {
+		char *line, *f[4];
+
+		l.len = l.pos = 0;
+		l.skip = false;
+		while ((line = next_line(&l))) {
+			if (fields(line, f, 4) < 4 || !parse_id(f[2], &id))
+				continue;
+			if (colon && !gid_known && !strcmp(f[0], group)) {
+				*gid = id;
+				gid_known = true;
+			}
+			if (!found)
+				continue;
+			for (char *m = f[3], *end; *m; m = end) {
+				end = strchrnul(m, ',');
+				if ((size_t)(end - m) == strlen(name) && !strncmp(m, name, end - m) &&
+				    *ngroups < maxgroups)
+					groups[(*ngroups)++] = id;
+				if (*end)
+					end++;
+			}
+		}
+		close(l.fd);
+	}
+	if (colon && !gid_known)
+		return err_set(e, ENOENT, "user %s: group %s not found in the container's /etc/group",
+			       user, group);
+	return 0;
+}
+
+int spawn_lookup_user(int rootfd, const char *user, uid_t *uid, gid_t *gid,
+		      struct cabin_err *e)
+{
+	gid_t groups[1];
+	int n;
+
+	return spawn_lookup_user_ex(rootfd, user, uid, gid, groups, &n, 0, NULL, 0, e);
+}

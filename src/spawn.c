@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: MIT
+/* Start one container: cgroup, clone into new namespaces, hand-shake with the child,
+ * report a failed step through a CLOEXEC pipe. The child side (rootfs, mounts, identity,
+ * capabilities, exec) lives in mount.c and here. Runs inside the daemon after start-up:
+ * the parent side never allocates; every path is resolved inside the rootfs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cabin/mount.h"
+#include "cabin/spawn.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+/* what the child reports when a step fails: the step and errno */
+struct child_err {
+	int err;
+	char step[256];
+};
+
+static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/* ---- the child ----------------------------------------------------------------------- */
+
+static int lo_up(struct cabin_err *e)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r = 0;
+
+	if (s < 0)
+		return err_sys(e, "lo up: socket");
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		r = err_sys(e, "lo up: get flags");
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+			r = err_sys(e, "lo up: set flags");
+	}
+	close(s);
+	return r;
+}
+
+static int write_file(const char *path, const char *val, struct cabin_err *e)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return err_sys(e, "open %s", path);
+	n = write(fd, val, strlen(val));
+	close(fd);
+	if (n < 0)
+		return err_sys(e, "write %s", path);
+	return 0;
+}
+
+static int set_sysctls(const struct conf_ctr *c, struct cabin_err *e)
+{
+	char path[256];
+
+	for (int i = 0; i < c->nsysctl; i++) {
+		size_t n = snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctl[i].key);
+
+		if (n >= sizeof(path))
+			return err_set(e, ENAMETOOLONG, "sysctl %s", c->sysctl[i].key);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (write_file(path, c->sysctl[i].val, e) < 0)
+			return -e->code;
+	}
+	return 0;
+}
+
+/* the bounding set, while we are still root with CAP_SETPCAP */
+static int drop_bounding(uint64_t keep, struct cabin_err *e)
+{
+	for (int cap = 0; cap <= 63; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
+			continue;	/* unknown to this kernel */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return err_sys(e, "capabilities: drop bounding %d", cap);
+	}
+	return 0;
+}
+
+/* after the uid change: permitted = effective = keep, inheritable and ambient empty */
+static int set_caps(uint64_t keep, struct cabin_err *e)
+{
+	cap_value_t list[64];
+	int n = 0, r = 0;
+	cap_t caps;
+
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (keep & (1ULL << cap) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
+			list[n++] = cap;
+	caps = cap_init();	/* all flags clear: inheritable stays empty */
+	if (!caps)
+		return err_sys(e, "capabilities: cap_init");
+	if (n && (cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0 ||
+		  cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0))
+		r = err_sys(e, "capabilities: set flags");
+	else if (cap_set_proc(caps) < 0)
+		r = err_sys(e, "capabilities: cap_set_proc");
+	cap_free(caps);
+	if (r < 0)
+		return r;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return err_sys(e, "capabilities: clear ambient");
+	return 0;
+}
+
+static int set_identity(const struct conf_ctr *c, uid_t uid, gid_t gid, const gid_t *groups,
+			int ngroups, struct cabin_err *e)
+{
+	if (setgroups(ngroups, groups) < 0)
+		return err_sys(e, "setgroups");
+	/* keep the permitted set across the uid change; drop_caps() sets it after */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return err_sys(e, "keepcaps");
+	if (setresgid(gid, gid, gid) < 0)
+		return err_sys(e, "setresgid %u", (unsigned)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		return err_sys(e, "setresuid %u", (unsigned)uid);
+	return 0;
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < _NSIG; sig++)
+		sigaction(sig, &sa, NULL);	/* KILL, STOP and the libc-internal ones fail */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void close_fds(void)
+{
+	/* the error pipe is CLOEXEC and must stay open until exec */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (int fd = 3; fd < 1024; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* env: PATH, HOME, HOSTNAME, TERM, then env= (which may override) */
+static int build_env(const struct conf_ctr *c, const char *home, const char *host,
+		     const char **envp, char *buf, size_t bufsz)
+{
+	size_t used = 0;
+	int n = 0;
+	const char *fixed[4][2] = {
+		{ "PATH", default_path }, { "HOME", home }, { "HOSTNAME", host }, { "TERM", "linux" }
+	};
+
+	for (int i = 0; i < 4; i++) {
+		bool overridden = false;
+		size_t kl = strlen(fixed[i][0]);
+
+		for (int j = 0; j < c->nenv; j++)
+			if (!strncmp(c->env[j], fixed[i][0], kl) && c->env[j][kl] == '=')
+				overridden = true;
+		if (overridden)
+			continue;
+		int w = snprintf(buf + used, bufsz - used, "%s=%s", fixed[i][0], fixed[i][1]);
+		if (w < 0 || (size_t)w >= bufsz - used)
+			return -ENAMETOOLONG;
+		envp[n++] = buf + used;
+		used += w + 1;
+	}
+	for (int j = 0; j < c->nenv; j++)
+		envp[n++] = c->env[j];
+	envp[n] = NULL;
+	return 0;
+}
+
+/* execve with a PATH search done here, inside the new root */
+static int exec_cmd(const char *const *argv, const char **envp, struct cabin_err *e)
+{
+	const char *cmd = argv[0];
+	char path[PATH_MAX];
+	int saved = ENOENT;
+
+	if (strchr(cmd, '/')) {
+		execve(cmd, (char *const *)argv, (char *const *)envp);
+		return err_sys(e, "exec %s", cmd);
+	}
+	for (const char *p = default_path; *p;) {
+		const char *end = strchrnul(p, ':');
+		size_t n = snprintf(path, sizeof(path), "%.*s/%s", (int)(end - p), p, cmd);
+
+		if (n < sizeof(path)) {
+			execve(path, (char *const *)argv, (char *const *)envp);
+			if (errno == EACCES)
+				saved = EACCES;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				saved = errno;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return err_set(e, saved, "exec %s", cmd);
+}
+
+/* Everything after the parent's go. Returns only on failure. */
+static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool v2,
+		     struct cabin_err *e)
+{
+	const char *host = c->hostname ? c->hostname : c->name;
+	const char *argv[CONFIG_MAX_ARGS + 1];
+	const char *envp[CONFIG_MAX_ENV + 8];
+	char envbuf[1024], home[256];
+	gid_t groups[32];
+	int ngroups = 0;
+	uint64_t keep = (conf_cap_default() & ~c->cap_drop) | c->cap_add;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int r, devnull;
+
+	if (setsid() < 0)
+		return err_sys(e, "setsid");
+	if (v2 && unshare(CLONE_NEWCGROUP) < 0)
+		return err_sys(e, "cgroup namespace");
+	if (c->net != CONF_NET_HOST && lo_up(e) < 0)
+		return -e->code;
+
+	r = mount_rootfs(c, o->g, e);
+	if (r < 0)
+		return r;
+	if (sethostname(host, strlen(host)) < 0)
+		return err_sys(e, "sethostname");
+	r = set_sysctls(c, e);
+	if (r < 0)
+		return r;
+	r = mount_finish(c, e);
+	if (r < 0)
+		return r;
+
+	/* identity from the container's own files, now that we are inside it */
+	strcpy(home, "/");
+	if (c->user) {
+		r = spawn_lookup_user_ex(AT_FDCWD, c->user, &uid, &gid, groups, &ngroups,
+					 sizeof(groups) / sizeof(groups[0]), home, sizeof(home), e);
+		if (r < 0)
+			return r;
+	} else {
+		/* root: HOME from passwd when there is one */
+		spawn_lookup_user_ex(AT_FDCWD, "0", &uid, &gid, groups, &ngroups,
+				     sizeof(groups) / sizeof(groups[0]), home, sizeof(home), NULL);
+		uid = 0, gid = 0;
+	}
+
+	/* stdio: given fds, else the container's own /dev/null */
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; i < 3; i++) {
+		int fd = o->stdio[i] >= 0 ? o->stdio[i] : devnull;
+
+		if (fd < 0)
+			return err_sys(e, "open /dev/null");
+		if (fd == i) {
+			fcntl(fd, F_SETFD, 0);
+			continue;
+		}
+		if (dup2(fd, i) < 0)
+			return err_sys(e, "stdio");
+	}
+
+	if (write_file("/proc/self/oom_score_adj", "0", e) < 0)
+		return -e->code;
+	{
+		struct rlimit nofile = { c->rlimit_nofile, c->rlimit_nofile };
+		struct rlimit core = { 0, 0 };
+
+		if (c->rlimit_nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+			return err_sys(e, "rlimit nofile %llu", (unsigned long long)c->rlimit_nofile);
+		setrlimit(RLIMIT_CORE, &core);
+	}
+	umask(c->umask);
+
+	r = drop_bounding(keep, e);
+	if (r < 0)
+		return r;
+	r = set_identity(c, uid, gid, groups, ngroups, e);
+	if (r < 0)
+		return r;
+	r = set_caps(keep, e);
+	if (r < 0)
+		return r;
+	{
+		const char *wd = c->workdir ? c->workdir : "/";
+		char cwd[PATH_MAX];
+
+		if (chdir(wd) < 0)
+			return err_sys(e, "chdir %s", wd);
+		/* reliability B2: a workdir such as /proc/self/fd/N must not leave us outside */
+		if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+			return err_set(e, EPERM, "chdir %s: outside the container", wd);
+	}
+	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_sys(e, "no_new_privs");
+
+	if (build_env(c, home, host, envp, envbuf, sizeof(envbuf)) < 0)
+		return err_set(e, ENAMETOOLONG, "environment");
+	for (int i = 0; i <= c->argc; i++)
+		argv[i] = c->argv[i];
+	if (c->argc == 0)
+		return err_set(e, EINVAL, "exec: no command");
+	reset_signals();
+	close_fds();
+	return exec_cmd(argv, envp, e);
+}
+
+/* ---- the parent ---------------------------------------------------------------------- */
+
+static int write_idmaps(pid_t pid, struct cabin_err *e)
+{
+	char path[64];
+	/* userns=yes: container root is host uid/gid 100000, 65536 ids (README) */
+	static const char map[] = "0 100000 65536\n";
+
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_file(path, "deny", e) < 0)
+		return -e->code;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	if (write_file(path, map, e) < 0)
+		return -e->code;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (write_file(path, map, e) < 0)
+		return -e->code;
+	return 0;
+}
+
+static void child_fail(int fd, const struct cabin_err *ce)
+{
+	struct child_err ch = { .err = ce->code ? ce->code : EINVAL };
+
+	snprintf(ch.step, sizeof(ch.step), "%s", ce->msg);
+	if (write(fd, &ch, sizeof(ch)) < 0)
+		_exit(125);
+	_exit(127);
+}
+
+int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spawn *sp,
+		struct cabin_err *e)
+{
+	bool v2 = o->cg && o->cg->version == 2;
+	int go[2], ep[2], r = 0;
+	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	struct child_err ch;
+	ssize_t n;
+	pid_t pid;
+
+	sp->pid = -1;
+	sp->cgname[0] = 0;
+	if (c->net != CONF_NET_HOST)
+		flags |= CLONE_NEWNET;
+	if (CONFIG_USERNS && c->userns)
+		flags |= CLONE_NEWUSER;
+
+	if (o->cg) {
+		r = cgroup_create(o->cg, c->name, c, e);
+		if (r < 0)
+			return r;
+		snprintf(sp->cgname, sizeof(sp->cgname), "%s", c->name);
+	}
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		r = err_sys(e, "pipe");
+		goto out_cgroup;
+	}
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		r = err_sys(e, "pipe");
+		goto out_go;
+	}
+
+	/* fork-like clone: no shared memory, the child runs on a copy of our stack */
+	pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		r = err_sys(e, "clone");
+		goto out_ep;
+	}
+	if (pid == 0) {
+		struct cabin_err ce = { 0 };
+		char b;
+
+		close(go[1]);
+		close(ep[0]);
+		/* wait until the parent placed us in the cgroup and wrote the id maps */
+		if (read(go[0], &b, 1) != 1)
+			_exit(125);
+		close(go[0]);
+		child_run(c, o, v2, &ce);
+		child_fail(ep[1], &ce);
+	}
+	close(go[0]);
+	close(ep[1]);
+	go[0] = ep[1] = -1;
+	sp->pid = pid;
+
+	if (o->cg && (r = cgroup_attach(o->cg, sp->cgname, pid, e)) < 0)
+		goto out_child;
+	if ((flags & CLONE_NEWUSER) && (r = write_idmaps(pid, e)) < 0)
+		goto out_child;
+	if (o->setup && (r = o->setup(o->setup_ctx, pid, e)) < 0)
+		goto out_child;
+	if (write(go[1], "g", 1) != 1) {
+		r = err_sys(e, "start");
+		goto out_child;
+	}
+	close(go[1]);
+	go[1] = -1;
+
+	/* 0 bytes: exec happened (the pipe was CLOEXEC) */
+	do
+		n = read(ep[0], &ch, sizeof(ch));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	ep[0] = -1;
+	if (n == 0)
+		return 0;
+	if (n == (ssize_t)sizeof(ch)) {
+		ch.step[sizeof(ch.step) - 1] = 0;
+		if (e) {
+			memcpy(e->msg, ch.step, sizeof(e->msg));
+			e->msg[sizeof(e->msg) - 1] = 0;
+			e->code = ch.err;
+		}
+		r = -ch.err;
+	} else {
+		r = err_set(e, EIO, "start: child died before exec");
+	}
+
+out_child:
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	sp->pid = -1;
+out_ep:
+	if (ep[0] >= 0)
+		close(ep[0]);
+	if (ep[1] >= 0)
+		close(ep[1]);
+out_go:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+out_cgroup:
+	if (o->cg && sp->cgname[0]) {
+		cgroup_kill(o->cg, sp->cgname, NULL);
+		cgroup_destroy(o->cg, sp->cgname, NULL);
+		sp->cgname[0] = 0;
+	}
+	return r;
+}
+
+int spawn_cleanup(const struct spawn_opts *o, struct spawn *sp, struct cabin_err *e)
+{
+	int r = 0;
+
+	if (o->cg && sp->cgname[0]) {
+		r = cgroup_kill(o->cg, sp->cgname, e);
+		if (r == 0)
+			r = cgroup_destroy(o->cg, sp->cgname, e);
+		if (r == 0)
+			sp->cgname[0] = 0;
+	}
+	return r;
+}
