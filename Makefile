@@ -153,3 +153,22 @@ clean:
 	rm -rf $(B)/obj $(B)/hobj $(B)/fobj $(B)/unit $(B)/fuzz $(B)/cabin $(B)/probe $(B)/results
 
 -include $(wildcard $(B)/obj/*.d $(B)/hobj/*.d $(B)/fobj/*.d)
+
+# --- allocation-count build (daemon branch) ------------------------------------------
+# build/cabin-alloc: the same objects as build/cabin plus tests/alloc/count.c, with every
+# allocator entry point (public and musl-internal) wrapped so that any allocation after
+# daemon_startup_done() is counted and reported; tests/integ/t_daemon_alloc.sh drives a
+# scripted session against it and asserts zero. Not stripped: callers are printed.
+ALLOC_WRAP := malloc calloc realloc aligned_alloc posix_memalign \
+	      __libc_malloc __libc_calloc __libc_realloc
+$(B)/obj-alloc/count.o: tests/alloc/count.c $(GENH) | $(KH)/linux
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(B)/cabin-alloc: $(OBJS) $(B)/obj-alloc/count.o $(LIBCAP)
+	$(CC) -static $(foreach f,$(ALLOC_WRAP),-Wl,--wrap=$(f)) -o $@ $(OBJS) \
+		$(B)/obj-alloc/count.o $(LIBCAP)
+alloc: $(B)/cabin-alloc
+bench-daemon: $(B)/cabin
+	sh bench/daemon.sh
+.PHONY: alloc bench-daemon
+check integ: $(B)/cabin-alloc

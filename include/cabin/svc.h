@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* The supervisor's per-container state machine (SPEC §7): a table of small actions
+ * indexed by (state, event), restart policies, backoff and dependency order. Every side
+ * effect (spawn, signal, freeze, clock, event stream) goes through struct svc_ops, so the
+ * unit tests feed events to the real table with fake effects. */
+#ifndef CABIN_SVC_H
+#define CABIN_SVC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cabin/conf.h"
+#include "cabin/err.h"
+#include "cabin/ring.h"
+#include "cabin/spawn.h"
+
+/* a removed instance may still be stopping while its replacement starts */
+#define SVC_MAX (2 * CONFIG_MAX_CONTAINERS)
+
+enum svc_state {
+	SVC_DEFINED,
+	SVC_STARTING, /* wants to run, waiting for its dependencies */
+	SVC_RUNNING,
+	SVC_STOPPING,
+	SVC_EXITED,
+	SVC_PAUSED,
+	SVC_BACKOFF, /* waiting to restart */
+	SVC_FAILED,  /* gave up; reason says why */
+	SVC_NSTATE
+};
+
+enum svc_event {
+	SVC_EV_START,
+	SVC_EV_STOP,
+	SVC_EV_RESTART,
+	SVC_EV_KILL,
+	SVC_EV_PAUSE,
+	SVC_EV_RESUME,
+	SVC_EV_EXIT,  /* the container init was reaped */
+	SVC_EV_TIMER, /* its deadline passed */
+	SVC_EV_DEPS,  /* a dependency changed state: look again */
+	SVC_NEV
+};
+
+struct svc {
+	bool used;
+	char name[CONF_INST_MAX + 1];
+	const struct conf_ctr *c; /* in the running config; NULL once removed */
+	enum svc_state state;
+
+	bool want_up;	      /* the operator (or autostart) wants it running */
+	bool manual_stop;     /* stopped by `stop`: unless-stopped stays down */
+	bool restart_pending; /* start again once the stop completes */
+	bool remove_pending;  /* free the slot once it is down */
+
+	pid_t pid; /* container init, 0 when none */
+	struct spawn sp;
+	int log_fd;	 /* read end of the stdout/stderr pipe, -1 */
+	int stop_signal; /* copied at start: a removed config is gone */
+	uint32_t stop_timeout_ms;
+
+	uint64_t deadline_ms; /* monotonic; 0 = no timer */
+	uint64_t started_ms;  /* monotonic, last successful start */
+	uint64_t since_ms;    /* monotonic, last state change */
+	uint32_t backoff_ms;  /* last delay used, 0 = reset */
+	int fails;	      /* consecutive failures (on-failure:N) */
+	int restarts;	      /* automatic restarts */
+	long oom_base;	      /* oom kills of the group at start */
+
+	char reason[192];      /* exit:N signal:NAME oom stopped dependency ... */
+	uint64_t reason_ts_ms; /* realtime */
+	char last_log[256];    /* last lines of output at the last exit */
+
+	struct ring ring;
+};
+
+/* Effects; the daemon provides the real ones, tests fakes. */
+struct svc_ops {
+	int (*spawn)(struct svc *s, struct cabin_err *e); /* sets s->pid */
+	void (*signal)(struct svc *s, int sig);		  /* init and the whole group */
+	void (*kill)(struct svc *s);			  /* SIGKILL the group, bounded wait */
+	void (*cleanup)(struct svc *s);			  /* after the init was reaped */
+	int (*freeze)(struct svc *s, bool frozen, struct cabin_err *e);
+	long (*oom_kills)(struct svc *s);
+	bool (*healthy)(struct svc *s); /* health hook for dependencies; may be NULL */
+	void (*changed)(struct svc *s); /* state or reason changed: events, status */
+	uint64_t (*now_ms)(void);	/* CLOCK_MONOTONIC */
+	uint64_t (*wall_ms)(void);	/* CLOCK_REALTIME, for reasons */
+};
+
+extern struct svc svc_tab[SVC_MAX];
+
+void svc_setup(const struct svc_ops *ops);
+const char *svc_state_name(enum svc_state st);
+
+struct svc *svc_find(const char *name);
+/* a free slot bound to c, state defined */
+struct svc *svc_add(const struct conf_ctr *c);
+void svc_free(struct svc *s);
+
+/* Feed one event. arg: the wait status for EXIT, the signal for KILL. 0 or -errno with
+ * e filled (e.g. pause of a container that is not running). */
+int svc_event(struct svc *s, enum svc_event ev, int arg, struct cabin_err *e);
+/* Deliver TIMER to every container whose deadline passed. */
+void svc_timers(void);
+/* Earliest deadline of all, 0 if none: the daemon arms one timerfd with it. */
+uint64_t svc_next_deadline(void);
+
+/* Next backoff delay after `cur` (0 = first): delay, doubling, capped at max. */
+uint32_t svc_backoff_next(uint32_t cur, uint32_t delay, uint32_t max);
+/* True when every dependency of s is running (and healthy). */
+bool svc_deps_ready(const struct svc *s);
+
+/* Shutdown: no more restarts; stop whatever has no live dependents, in reverse
+ * dependency order as they go down. Returns the number of containers still alive. */
+void svc_shutdown_begin(void);
+int svc_shutdown_step(void);
+bool svc_alive(const struct svc *s);
+
+#endif
