@@ -825,29 +825,15 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		get_size(ps, key, v, 1 << 20, 1ULL << 50, &t->memory_high);
 		break;
 	case K_CPU: {
-		/* cores with up to 3 decimals: 0.5 -> 500 milli */
-		const char *dot = strchr(v, '.');
-		uint64_t whole = 0, frac = 0;
-		size_t nf = dot ? strlen(dot + 1) : 0;
-		char w[24];
+		uint32_t m;
+		int r = conf_parse_cpu(v, &m);
 
-		if ((dot ? (size_t)(dot - v) : strlen(v)) >= sizeof(w) || nf > 3 || (dot && !nf)) {
+		if (r == -EINVAL)
 			bad(ps, key, v, "want cores, e.g. 0.5 or 2 (at most 3 decimals)");
-			break;
-		}
-		snprintf(w, sizeof(w), "%.*s", dot ? (int)(dot - v) : (int)strlen(v), v);
-		if ((*w && conf_parse_u64(w, &whole)) || (!*w && !dot) ||
-		    (dot && conf_parse_u64(dot + 1, &frac))) {
-			bad(ps, key, v, "want cores, e.g. 0.5 or 2 (at most 3 decimals)");
-			break;
-		}
-		while (nf++ < 3)
-			frac *= 10;
-		if (whole > 1024 || whole * 1000 + frac < 10 || whole * 1000 + frac > 1024000) {
+		else if (r)
 			bad(ps, key, v, "out of range 0.01..1024");
-			break;
-		}
-		t->cpu_milli = whole * 1000 + frac;
+		else
+			t->cpu_milli = m;
 		break;
 	}
 	case K_CPU_WEIGHT:
@@ -1060,13 +1046,21 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		break;
 	}
 	case K_BRIDGE_MAC: {
-		unsigned m[6];
-		char tail;
+		/* by hand: sscanf would pull in 9 KB of libc's scanner */
+		uint8_t m[6];
 		int i;
 
-		if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-			   &tail) != 6 ||
-		    strlen(v) != 17) {
+		for (i = 0; i < 17; i++) {
+			int h = v[i] | 0x20, d = h >= 'a' && h <= 'f' ? h - 'a' + 10 : v[i] - '0';
+
+			if (i % 3 == 2 ? v[i] != ':' : d < 0 || d > 15)
+				break;
+			if (i % 3 == 0)
+				m[i / 3] = d << 4;
+			else if (i % 3 == 1)
+				m[i / 3] |= d;
+		}
+		if (i < 17 || v[17]) {
 			bad(ps, key, v, "want a MAC address xx:xx:xx:xx:xx:xx");
 			break;
 		}
@@ -1074,8 +1068,7 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 			bad(ps, key, v, "a multicast address cannot be a bridge address");
 			break;
 		}
-		for (i = 0; i < 6; i++)
-			c->bridge_mac[i] = m[i];
+		memcpy(c->bridge_mac, m, 6);
 		c->bridge_mac_set = true;
 		break;
 	}

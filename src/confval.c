@@ -66,6 +66,34 @@ int conf_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* fixed point, not strtod: the float scanner alone is 6 KB of the binary */
+int conf_parse_cpu(const char *s, uint32_t *milli)
+{
+	uint32_t v = 0;
+	int nd = 0, nf = -1; /* digits; digits after the dot (-1: no dot yet) */
+
+	for (; *s; s++) {
+		if (*s == '.' && nf < 0) {
+			nf = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || nf == 3)
+			return -EINVAL;
+		if (v <= 1024000)
+			v = v * 10 + (*s - '0');
+		nd++;
+		nf += nf >= 0;
+	}
+	if (!nd || !nf)
+		return -EINVAL;
+	for (nf = nf < 0 ? 0 : nf; nf < 3; nf++)
+		v = v > 1024000 ? v : v * 10;
+	if (v < 10 || v > 1024000)
+		return -ERANGE;
+	*milli = v;
+	return 0;
+}
+
 int conf_parse_size(const char *s, uint64_t *out)
 {
 	char num[24];

@@ -116,12 +116,8 @@ static int parse_opts(int argc, char **argv, struct conf_ctr *c)
 				return usage_err("bad --pids");
 			c->pids = n;
 		} else if (!strcmp(o, "--cpu")) {
-			char *end;
-			double d = strtod(v, &end);
-
-			if (*end || d <= 0 || d > 1024)
+			if (conf_parse_cpu(v, &c->cpu_milli) < 0)
 				return usage_err("bad --cpu");
-			c->cpu_milli = (uint32_t)(d * 1000 + 0.5);
 		} else if (!strcmp(o, "-v") || !strcmp(o, "--volume")) {
 			static char vbuf[CONFIG_MAX_MOUNTS][512];
 			char *a, *b;

@@ -215,9 +215,11 @@ const char *conf_signal_name(int sig);
 /* value parsers, shared with `cabin run` options; 0 or -EINVAL/-ERANGE.
  * size: digits with an optional K, M or G (1024-based); duration: one or more
  * number+unit (ms, s, m, h) like 1m30s, a bare number is seconds; bool: yes/no
- * (also true/false, on/off, 1/0). */
+ * (also true/false, on/off, 1/0); cpu: cores with at most 3 decimals as milli-cores
+ * ("0.5" -> 500), -ERANGE outside 0.01..1024. */
 int conf_parse_size(const char *s, uint64_t *out);
 int conf_parse_duration_ms(const char *s, uint32_t *out);
 int conf_parse_bool(const char *s, bool *out);
+int conf_parse_cpu(const char *s, uint32_t *milli);
 
 #endif

@@ -536,6 +536,10 @@ static const struct {
 	{ "bridge=averyveryverylongname\n", 1, "not an interface name" },
 	{ "bridge_mac=01:00:5e:00:00:01\n", 1, "multicast" },
 	{ "bridge_mac=02:00:00:00:00\n", 1, "want a MAC address" },
+	{ "bridge_mac=02:00:00:00:00:0g\n", 1, "want a MAC address" },
+	{ "bridge_mac=02:00:00:00:00:001\n", 1, "want a MAC address" },
+	{ "bridge_mac=02-00-00-00-00-01\n", 1, "want a MAC address" },
+	{ "bridge_mac=2:0:0:0:0:1\n", 1, "want a MAC address" },
 	{ "dns=1.1.1.1\ndns=1.1.1.2\ndns=1.1.1.3\ndns=1.1.1.4\ndns=1.1.1.5\n", 5,
 	  "too many dns= (at most 4)" },
 	{ "dns=one.one\n", 1, "not an IPv4 address" },
@@ -1000,6 +1004,35 @@ static void test_values(void **state)
 	assert_false(b);
 	assert_int_equal(conf_parse_bool("y", &b), -EINVAL);
 	assert_int_equal(conf_parse_bool("", &b), -EINVAL);
+
+	assert_int_equal(conf_parse_cpu("0.5", &ms), 0);
+	assert_int_equal(ms, 500);
+	assert_int_equal(conf_parse_cpu(".25", &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(conf_parse_cpu("2", &ms), 0);
+	assert_int_equal(ms, 2000);
+	assert_int_equal(conf_parse_cpu("1.125", &ms), 0);
+	assert_int_equal(ms, 1125);
+	assert_int_equal(conf_parse_cpu("0.01", &ms), 0);
+	assert_int_equal(ms, 10);
+	assert_int_equal(conf_parse_cpu("1024", &ms), 0);
+	assert_int_equal(ms, 1024000);
+	assert_int_equal(conf_parse_cpu("", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu(".", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu("1.", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu("1.2.3", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu("0.0005", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu("-1", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu("1e3", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu(" 1", &ms), -EINVAL);
+	assert_int_equal(conf_parse_cpu("0.009", &ms), -ERANGE);
+	assert_int_equal(conf_parse_cpu("0", &ms), -ERANGE);
+	assert_int_equal(conf_parse_cpu("1024.001", &ms), -ERANGE);
+	assert_int_equal(conf_parse_cpu("99999999999999999999999", &ms), -ERANGE);
+
+	expect_ok("bridge_mac=0A:bC:De:f0:12:34\n[a]\nrootfs=/r\ncmd=x\n");
+	assert_true(c.bridge_mac_set);
+	assert_memory_equal(c.bridge_mac, "\x0a\xbc\xde\xf0\x12\x34", 6);
 }
 
 static void test_caps_signals(void **state)
