@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cabin/cgroup.h"
+#include "cabin/util.h"
 
 #define PATHSZ 512
 #define KILL_MS 2000   /* cgroup_kill: total bound */
@@ -89,51 +90,8 @@ static void nap(void)
 		;
 }
 
-/* Whole small file into buf, NUL-terminated. Length, or -errno; -EFBIG if it does not
- * fit (callers only read files of known small size). */
-static int readf(const char *path, char *buf, size_t n)
-{
-	size_t len = 0;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t r;
-
-		if (len == n - 1) {
-			char c;
-
-			r = read(fd, &c, 1);
-			if (r > 0)
-				err = -EFBIG;
-			else if (r < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		r = read(fd, buf + len, n - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		len += r;
-	}
-	close(fd);
-	buf[len] = 0;
-	return err ? err : (int)len;
-}
-
 static int writef(const char *path, const char *val)
 {
-	size_t len = strlen(val);
-	ssize_t r;
-	int fd;
-
 #ifdef CABIN_TEST
 	if (cgroup_test_write) {
 		int h = cgroup_test_write(path, val);
@@ -144,20 +102,7 @@ static int writef(const char *path, const char *val)
 			return 0;
 	}
 #endif
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	do
-		r = write(fd, val, len);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		r = -errno;
-	else if ((size_t)r != len)
-		r = -EIO;
-	else
-		r = 0;
-	close(fd);
-	return r;
+	return util_write(path, val);
 }
 
 static bool exists(const char *path)
@@ -231,68 +176,15 @@ static bool has_word(const char *list, const char *tok, const char *seps)
 	return false;
 }
 
-/* Line reader over a fd with a fixed buffer; overlong lines are dropped whole. */
-struct lines {
-	int fd;
-	size_t off, len;
-	bool drop;
-	char buf[4096];
-};
-
-static int lines_open(struct lines *l, const char *path)
+static int lines_open(struct util_lines *l, const char *path)
 {
-	l->fd = open(path, O_RDONLY | O_CLOEXEC);
-	l->off = l->len = 0;
-	l->drop = false;
-	return l->fd < 0 ? -errno : 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	util_lines_init(l, fd);
+	return fd < 0 ? -errno : 0;
 }
 
-/* 1 with *line set, 0 at the end, -errno */
-static int lines_next(struct lines *l, char **line)
-{
-	for (;;) {
-		char *nl = memchr(l->buf + l->off, '\n', l->len - l->off);
-		ssize_t r;
-
-		if (nl) {
-			char *s = l->buf + l->off;
-
-			*nl = 0;
-			l->off = nl + 1 - l->buf;
-			if (l->drop) {
-				l->drop = false;
-				continue;
-			}
-			*line = s;
-			return 1;
-		}
-		if (l->off) {
-			memmove(l->buf, l->buf + l->off, l->len - l->off);
-			l->len -= l->off;
-			l->off = 0;
-		}
-		if (l->len == sizeof(l->buf) - 1) {
-			l->drop = true;
-			l->len = 0;
-		}
-		r = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0) {
-			if (l->len == 0 || l->drop)
-				return 0;
-			l->buf[l->len] = 0;
-			*line = l->buf;
-			l->off = l->len = 0;
-			return 1;
-		}
-		l->len += r;
-	}
-}
-
-static void lines_close(struct lines *l)
+static void lines_close(struct util_lines *l)
 {
 	if (l->fd >= 0)
 		close(l->fd);
@@ -400,7 +292,7 @@ static int walk_pids(const char *dir, void *arg)
 {
 	struct walk *w = arg;
 	char path[PATHSZ], *line;
-	struct lines l;
+	struct util_lines l;
 	int r;
 
 	if (fmt(path, sizeof(path), "%s/cgroup.procs", dir) < 0)
@@ -408,7 +300,7 @@ static int walk_pids(const char *dir, void *arg)
 	r = lines_open(&l, path);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
-	while ((r = lines_next(&l, &line)) > 0) {
+	while ((r = util_lines_next(&l, &line)) > 0) {
 		long pid = strtol(line, NULL, 10);
 
 		if (pid <= 0)
@@ -548,18 +440,18 @@ static int take_mount(struct mnt *m, const char *dir, const char *root, const ch
 static int scan_mounts(const char *mountinfo, const char *mnt, struct mnt *m, struct mnt *v2,
 		       struct cabin_err *e)
 {
-	struct lines l;
+	struct util_lines l;
 	char *line;
 	int r;
 
 	r = lines_open(&l, mountinfo);
 	if (r < 0)
 		return err_set(e, -r, "cgroup: unable to read %s", mountinfo);
-	while ((r = lines_next(&l, &line)) > 0) {
+	while ((r = util_lines_next(&l, &line)) > 0) {
 		char *f[5], *sep, *fstype, *opts, *save = NULL;
 		int nf = 0;
 
-		sep = strstr(line, " - ");
+		sep = util_strstr(line, " - ");
 		if (!sep)
 			continue;
 		*sep = 0;
@@ -596,14 +488,14 @@ static int scan_mounts(const char *mountinfo, const char *mnt, struct mnt *m, st
 /* /proc/self/cgroup: "N:ctl,ctl:/path" (v1), "0::/path" (v2) */
 static int scan_self(const char *selfcg, struct mnt *m, struct mnt *v2, struct cabin_err *e)
 {
-	struct lines l;
+	struct util_lines l;
 	char *line;
 	int r;
 
 	r = lines_open(&l, selfcg);
 	if (r < 0)
 		return err_set(e, -r, "cgroup: unable to read %s", selfcg);
-	while ((r = lines_next(&l, &line)) > 0) {
+	while ((r = util_lines_next(&l, &line)) > 0) {
 		char *c1 = strchr(line, ':'), *c2, *path;
 
 		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
@@ -690,7 +582,7 @@ static void enable_all(const char *dir)
 	char path[PATHSZ], av[256];
 
 	if (fmt(path, sizeof(path), "%s/cgroup.controllers", dir) < 0 ||
-	    readf(path, av, sizeof(av)) < 0 ||
+	    util_read(path, av, sizeof(av)) < 0 ||
 	    fmt(path, sizeof(path), "%s/cgroup.subtree_control", dir) < 0)
 		return;
 	for (int i = 0; i < CG_NCTL; i++) {
@@ -766,7 +658,7 @@ static int init_v2(struct cgroup_sys *s, struct mnt *v2, const char *parent, str
 	}
 	if (fmt(path, sizeof(path), "%s/cgroup.controllers", s->v2base) < 0)
 		return err_set(e, ENAMETOOLONG, "cgroup: path too long: %s", s->v2base);
-	r = readf(path, av, sizeof(av));
+	r = util_read(path, av, sizeof(av));
 	if (r < 0)
 		return err_set(e, -r, "cgroup: unable to read %s", path);
 	if (fmt(path, sizeof(path), "%s/cgroup.subtree_control", s->v2base) < 0)
@@ -791,7 +683,7 @@ static int init_v2(struct cgroup_sys *s, struct mnt *v2, const char *parent, str
 				       v2name[i], s->v2base);
 		/* anything else: that controller stays off and limits on it will fail */
 	}
-	r = readf(path, on, sizeof(on));
+	r = util_read(path, on, sizeof(on));
 	if (r < 0)
 		return err_set(e, -r, "cgroup: unable to read %s", path);
 	for (int i = 0; i < CG_NCTL; i++) {
@@ -862,7 +754,7 @@ int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent,
 		char p[PATHSZ], av[256];
 
 		if (fmt(p, sizeof(p), "%s/cgroup.controllers", v2.dir) == 0 &&
-		    readf(p, av, sizeof(av)) >= 0)
+		    util_read(p, av, sizeof(av)) >= 0)
 			for (int i = 0; i < CG_NCTL; i++)
 				if (v2name[i] && has_word(av, v2name[i], " \n"))
 					v2score++;
@@ -1168,7 +1060,7 @@ bool cgroup_is_empty(const struct cgroup_sys *s, const char *name)
 		uint64_t v;
 
 		if (gpath(path, s, 0, name, "cgroup.events") == 0 &&
-		    readf(path, buf, sizeof(buf)) >= 0 && kv(buf, "populated", &v))
+		    util_read(path, buf, sizeof(buf)) >= 0 && kv(buf, "populated", &v))
 			return v == 0;
 	}
 	return procs(s, name, 0, true) <= 0;
@@ -1202,7 +1094,7 @@ static int set_frozen(const struct cgroup_sys *s, const char *name, bool frozen,
 	for (;;) {
 		uint64_t v = 0;
 
-		r = readf(path, buf, sizeof(buf));
+		r = util_read(path, buf, sizeof(buf));
 		if (r < 0)
 			return err_set(e, -r, "cgroup: unable to read %s", path);
 		if (s->version == 2 ? kv(buf, "frozen", &v) && v == frozen
@@ -1298,7 +1190,7 @@ long cgroup_oom_kills(const struct cgroup_sys *s, const char *name)
 	if (gpath(path, s, CG_MEMORY, name,
 		  s->version == 2 ? "memory.events" : "memory.oom_control") < 0)
 		return -ENAMETOOLONG;
-	r = readf(path, buf, sizeof(buf));
+	r = util_read(path, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	if (!kv(buf, "oom_kill", &v))
@@ -1366,7 +1258,7 @@ static bool read_u64(const struct cgroup_sys *s, int ctl, const char *name, cons
 	char path[PATHSZ], buf[64], *end;
 
 	if (!s->have[ctl] || gpath(path, s, ctl, name, file) < 0 ||
-	    readf(path, buf, sizeof(buf)) <= 0)
+	    util_read(path, buf, sizeof(buf)) <= 0)
 		return false;
 	errno = 0;
 	*v = strtoull(buf, &end, 10);
@@ -1376,23 +1268,23 @@ static bool read_u64(const struct cgroup_sys *s, int ctl, const char *name, cons
 /* sum per-device I/O bytes: v2 "MAJ:MIN rbytes=N wbytes=N ...", v1 "MAJ:MIN Read N" */
 static void io_bytes(const char *path, bool v2, struct cgroup_stats *st)
 {
-	struct lines l;
+	struct util_lines l;
 	char *line;
 
 	if (lines_open(&l, path) < 0)
 		return;
-	while (lines_next(&l, &line) > 0) {
+	while (util_lines_next(&l, &line) > 0) {
 		char *p;
 
 		if (v2) {
-			if ((p = strstr(line, " rbytes=")))
+			if ((p = util_strstr(line, " rbytes=")))
 				st->io_rbytes += strtoull(p + 8, NULL, 10);
-			if ((p = strstr(line, " wbytes=")))
+			if ((p = util_strstr(line, " wbytes=")))
 				st->io_wbytes += strtoull(p + 8, NULL, 10);
 		} else if (strchr(line, ':')) {
-			if ((p = strstr(line, " Read ")))
+			if ((p = util_strstr(line, " Read ")))
 				st->io_rbytes += strtoull(p + 6, NULL, 10);
-			else if ((p = strstr(line, " Write ")))
+			else if ((p = util_strstr(line, " Write ")))
 				st->io_wbytes += strtoull(p + 7, NULL, 10);
 		}
 	}
@@ -1416,7 +1308,7 @@ int cgroup_stats(const struct cgroup_sys *s, const char *name, struct cgroup_sta
 		if (!isdir(path))
 			return err_set(e, ENOENT, "cgroup: no group %s", path);
 		gpath(path, s, 0, name, "cpu.stat");
-		if (readf(path, buf, sizeof(buf)) >= 0 && kv(buf, "usage_usec", &v))
+		if (util_read(path, buf, sizeof(buf)) >= 0 && kv(buf, "usage_usec", &v))
 			st->cpu_usec = v;
 		read_u64(s, CG_MEMORY, name, "memory.current", &st->mem_bytes);
 		read_u64(s, CG_MEMORY, name, "memory.max", &st->mem_limit); /* "max": 0 */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cabin/conf.h"
+#include "cabin/util.h"
 #include "conf_int.h"
 
 /* ------------------------------------------------------------------------------------ */
@@ -298,7 +299,7 @@ void conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	strcpy(c->bridge, "cab0");
-	inet_pton(AF_INET, "10.88.0.1", &c->subnet_addr);
+	c->subnet_addr.s_addr = htonl(0x0a580001); /* 10.88.0.1 */
 	c->subnet_prefix = 24;
 	c->watchdog_timeout_s = 30;
 	c->log_size = CONFIG_LOG_RING_KB * 1024;
@@ -469,7 +470,7 @@ static int get_enum(struct pstate *ps, const char *key, const char *v, const cha
 
 static bool ip_parse(const char *v, struct in_addr *a)
 {
-	return inet_pton(AF_INET, v, a) == 1;
+	return util_ip4(v, a);
 }
 
 static void set_caps(struct pstate *ps, const char *key, const char *v, uint64_t *mask)
@@ -798,7 +799,7 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		if (strspn(sk,
 			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    n ||
-		    strstr(sk, "..") || sk[0] == '.' || sk[n - 1] == '.') {
+		    util_strstr(sk, "..") || sk[0] == '.' || sk[n - 1] == '.') {
 			bad(ps, key, v, "bad sysctl name %s", sk);
 			break;
 		}

@@ -13,58 +13,7 @@
 #include <unistd.h>
 
 #include "cabin/spawn.h"
-
-#define LINE_MAX_ 1024
-
-struct lines {
-	int fd;
-	size_t len, pos;
-	bool skip;		/* inside an over-long line */
-	char buf[4096];
-	char line[LINE_MAX_ + 1];
-};
-
-/* next complete line (without '\n') or NULL at the end */
-static char *next_line(struct lines *l)
-{
-	size_t n = 0;
-
-	for (;;) {
-		if (l->pos == l->len) {
-			ssize_t r = read(l->fd, l->buf, sizeof(l->buf));
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				if (n && !l->skip) {
-					l->line[n] = 0;
-					return l->line;
-				}
-				return NULL;
-			}
-			l->len = r;
-			l->pos = 0;
-		}
-		char ch = l->buf[l->pos++];
-
-		if (ch == '\n') {
-			if (!l->skip) {
-				l->line[n] = 0;
-				return l->line;
-			}
-			l->skip = false;
-			n = 0;
-			continue;
-		}
-		if (l->skip)
-			continue;
-		if (n == LINE_MAX_ || ch == 0) {
-			l->skip = true;
-			continue;
-		}
-		l->line[n++] = ch;
-	}
-}
+#include "cabin/util.h"
 
 /* split a line at ':' into at most max fields; returns the count */
 static int fields(char *line, char **f, int max)
@@ -100,7 +49,7 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 			 int *ngroups, int maxgroups, char *home, size_t homesz,
 			 struct cabin_err *e)
 {
-	static struct lines l;	/* child-only or short-lived: no stack blow-up */
+	static struct util_lines l; /* child-only or short-lived: no stack blow-up */
 	char name[64] = "", group[64] = "";
 	const char *colon = strchr(user, ':');
 	unsigned long id;
@@ -123,15 +72,13 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		gid_known = true;
 	}
 
-	l.fd = open_in(rootfd, "etc/passwd");
+	util_lines_init(&l, open_in(rootfd, "etc/passwd"));
 	if (l.fd < 0 && rootfd == AT_FDCWD)
 		l.fd = open_in(rootfd, "/etc/passwd");
 	if (l.fd >= 0) {
 		char *line, *f[7];
 
-		l.len = l.pos = 0;
-		l.skip = false;
-		while ((line = next_line(&l))) {
+		while (util_lines_next(&l, &line) > 0) {
 			if (fields(line, f, 7) < 7 || !parse_id(f[2], &id))
 				continue;
 			if (uid_known ? id != *uid : strcmp(f[0], name))
@@ -157,15 +104,13 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		*gid = 0;
 
 	/* group by name, and the supplementary groups the user is a member of */
-	l.fd = open_in(rootfd, "etc/group");
+	util_lines_init(&l, open_in(rootfd, "etc/group"));
 	if (l.fd < 0 && rootfd == AT_FDCWD)
 		l.fd = open_in(rootfd, "/etc/group");
 	if (l.fd >= 0) {
 		char *line, *f[4];
 
-		l.len = l.pos = 0;
-		l.skip = false;
-		while ((line = next_line(&l))) {
+		while (util_lines_next(&l, &line) > 0) {
 			if (fields(line, f, 4) < 4 || !parse_id(f[2], &id))
 				continue;
 			if (colon && !gid_known && !strcmp(f[0], group)) {

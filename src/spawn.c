@@ -27,6 +27,7 @@
 
 #include "cabin/mount.h"
 #include "cabin/spawn.h"
+#include "cabin/util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -68,16 +69,9 @@ static int lo_up(struct cabin_err *e)
 
 static int write_file(const char *path, const char *val, struct cabin_err *e)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	int r = util_write(path, val);
 
-	if (fd < 0)
-		return err_sys(e, "%s", path);
-	n = write(fd, val, strlen(val));
-	close(fd);
-	if (n < 0)
-		return err_sys(e, "%s", path);
-	return 0;
+	return r < 0 ? err_set(e, -r, "%s", path) : 0;
 }
 
 static int set_sysctls(const struct conf_ctr *c, struct cabin_err *e)

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers shared by the modules, so each exists once in the binary: whole small
+ * files in and out, a line reader over a fixed buffer, and the two libc parsers that
+ * would pull in far more than we use (strstr's two-way matcher, inet_pton). */
+#ifndef CABIN_UTIL_H
+#define CABIN_UTIL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whole small file into buf, NUL-terminated. Length, or -errno; -EFBIG if it does not
+ * fit (callers only read files of known small size). */
+int util_read(const char *path, char *buf, size_t n);
+/* Write s to an existing file (O_TRUNC, never through a final symlink) with one
+ * write(2), as sysfs, cgroupfs and procfs want it. 0, or -errno (-EIO if short). */
+int util_write(const char *path, const char *s);
+
+/* Line reader over an open fd with a fixed buffer. A line longer than the buffer or
+ * holding a NUL byte is dropped whole, never cut into something that parses. */
+struct util_lines {
+	int fd;
+	size_t off, len;
+	bool drop;
+	char buf[4096];
+};
+void util_lines_init(struct util_lines *l, int fd);
+/* 1 with *line set (no '\n'), 0 at the end, -errno */
+int util_lines_next(struct util_lines *l, char **line);
+
+/* strstr, naive: our needles are a few bytes */
+char *util_strstr(const char *hay, const char *needle);
+/* dotted-quad IPv4 only, as inet_pton(AF_INET): four 0..255, no leading zeros */
+bool util_ip4(const char *s, struct in_addr *a);
+
+#endif

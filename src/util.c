@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/* Small shared helpers: file in/out, a line reader, strstr, IPv4 parsing. Used by the
+ * daemon's modules, so nothing here allocates or blocks on anything but a regular or
+ * kernel file, and every descriptor is O_CLOEXEC and closed before returning. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cabin/util.h"
+
+int util_read(const char *path, char *buf, size_t n)
+{
+	size_t len = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		/* once full, one more byte tells "exactly fits" from "too big" */
+		char c;
+		size_t want = len == n - 1 ? 1 : n - 1 - len;
+		ssize_t r = read(fd, len == n - 1 ? &c : buf + len, want);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = -errno;
+		else if (r > 0 && len == n - 1)
+			err = -EFBIG;
+		if (r <= 0 || len == n - 1)
+			break;
+		len += r;
+	}
+	close(fd);
+	buf[len] = 0;
+	return err ? err : (int)len;
+}
+
+int util_write(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		r = write(fd, s, len);
+	while (r < 0 && errno == EINTR);
+	r = r < 0 ? -errno : (size_t)r != len ? -EIO : 0;
+	close(fd);
+	return r;
+}
+
+void util_lines_init(struct util_lines *l, int fd)
+{
+	l->fd = fd;
+	l->off = l->len = 0;
+	l->drop = false;
+}
+
+int util_lines_next(struct util_lines *l, char **line)
+{
+	for (;;) {
+		char *s = l->buf + l->off, *nl = memchr(s, '\n', l->len - l->off);
+		ssize_t r;
+
+		if (nl) {
+			*nl = 0;
+			l->off = nl + 1 - l->buf;
+			/* strlen short of the line: it held a NUL */
+			if (l->drop || (size_t)(nl - s) != strlen(s)) {
+				l->drop = false;
+				continue;
+			}
+			*line = s;
+			return 1;
+		}
+		if (l->off) {
+			memmove(l->buf, s, l->len - l->off);
+			l->len -= l->off;
+			l->off = 0;
+		}
+		if (l->len == sizeof(l->buf) - 1) {
+			l->drop = true;
+			l->len = 0;
+		}
+		r = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0) {
+			/* a last line without '\n' */
+			l->buf[l->len] = 0;
+			if (!l->len || l->drop || l->len != strlen(l->buf))
+				return 0;
+			*line = l->buf;
+			l->off = l->len = 0;
+			return 1;
+		}
+		l->len += r;
+	}
+}
+
+char *util_strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return (char *)hay;
+	return n ? NULL : (char *)hay;
+}
+
+bool util_ip4(const char *s, struct in_addr *a)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned n = 0;
+		int d = 0;
+
+		while (d < 3 && s[d] >= '0' && s[d] <= '9')
+			n = n * 10 + (s[d++] - '0');
+		if (!d || (d > 1 && s[0] == '0') || n > 255 || s[d] != (i < 3 ? '.' : 0))
+			return false;
+		v = v << 8 | n;
+		s += d + 1;
+	}
+	a->s_addr = htonl(v);
+	return true;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/* Shared helpers: IPv4 parsing against inet_pton, strstr against libc, the line
+ * reader's dropping rules, small-file read and write bounds. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cabin/util.h"
+
+static void ip4(void **st)
+{
+	static const char *const in[] = {
+		"10.88.0.1", "0.0.0.0", "255.255.255.255", "1.2.3.4", "192.168.100.200",
+		"256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04", "1..2.3", ".1.2.3",
+		"1.2.3.", "1.2.3.4 ", " 1.2.3.4", "1234.1.1.1", "a.b.c.d", "", "0x1.2.3.4",
+		"1.2.3.-4", "00.1.1.1", "1.2.3.400",
+	};
+	struct in_addr a, b;
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		int want = inet_pton(AF_INET, in[i], &b);
+
+		a.s_addr = 0xdeadbeef;
+		assert_int_equal(util_ip4(in[i], &a), want == 1);
+		if (want == 1)
+			assert_int_equal(a.s_addr, b.s_addr);
+	}
+}
+
+static void sstr(void **st)
+{
+	static const char *const h[] = { "", "a", "abc", "a - b", "xx rbytes=5", "aaab" };
+	static const char *const n[] = { "", "a", "b", " - ", " rbytes=", "aab", "abcd" };
+
+	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		for (size_t j = 0; j < sizeof(n) / sizeof(n[0]); j++)
+			assert_ptr_equal(util_strstr(h[i], n[j]), strstr(h[i], n[j]));
+}
+
+/* a file with the given bytes, opened for reading */
+static int with(const char *data, size_t len)
+{
+	char path[] = "/tmp/cabin-test-util-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static void lines(void **st)
+{
+	static char big[10000];
+	static struct util_lines l;
+	char *line;
+	int fd;
+
+	/* a NUL inside a line and an overlong line are dropped whole; the last line may
+	 * lack its newline */
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "one\nt\0o\n", 8);
+	big[8 + 5000] = '\n';
+	memcpy(big + 8 + 5001, "three\nfour", 10);
+	fd = with(big, 8 + 5001 + 10);
+	util_lines_init(&l, fd);
+	assert_int_equal(util_lines_next(&l, &line), 1);
+	assert_string_equal(line, "one");
+	assert_int_equal(util_lines_next(&l, &line), 1);
+	assert_string_equal(line, "three");
+	assert_int_equal(util_lines_next(&l, &line), 1);
+	assert_string_equal(line, "four");
+	assert_int_equal(util_lines_next(&l, &line), 0);
+	close(fd);
+
+	/* an overlong last line without a newline, and a NUL in the last line */
+	fd = with(big + 8, 5000);
+	util_lines_init(&l, fd);
+	assert_int_equal(util_lines_next(&l, &line), 0);
+	close(fd);
+	fd = with("a\nb\0c", 5);
+	util_lines_init(&l, fd);
+	assert_int_equal(util_lines_next(&l, &line), 1);
+	assert_string_equal(line, "a");
+	assert_int_equal(util_lines_next(&l, &line), 0);
+	close(fd);
+
+	/* the longest line held is the buffer less its NUL and the newline */
+	memset(big, 'y', sizeof(l.buf) - 2);
+	big[sizeof(l.buf) - 2] = '\n';
+	memset(big + sizeof(l.buf) - 1, 'z', sizeof(l.buf) - 1);
+	big[2 * sizeof(l.buf) - 2] = '\n';
+	memcpy(big + 2 * sizeof(l.buf) - 1, "end\n", 4);
+	fd = with(big, 2 * sizeof(l.buf) + 3);
+	util_lines_init(&l, fd);
+	assert_int_equal(util_lines_next(&l, &line), 1);
+	assert_int_equal(strlen(line), sizeof(l.buf) - 2);
+	assert_int_equal(util_lines_next(&l, &line), 1);
+	assert_string_equal(line, "end");
+	close(fd);
+}
+
+static void readwrite(void **st)
+{
+	char dir[] = "/tmp/cabin-test-util-XXXXXX", path[64], link[64], buf[8];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	assert_int_equal(util_write(path, "x"), -ENOENT); /* never creates */
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	assert_int_equal(util_write(path, "1234567"), 0);
+	assert_int_equal(util_read(path, buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "1234567");
+	assert_int_equal(util_write(path, "12"), 0); /* truncates */
+	assert_int_equal(util_read(path, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "12");
+	assert_int_equal(util_write(path, "12345678"), 0);
+	assert_int_equal(util_read(path, buf, sizeof(buf)), -EFBIG);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(util_write(link, "x"), -ELOOP); /* never through a symlink */
+	assert_int_equal(util_read(dir, buf, sizeof(buf)), -EISDIR);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ip4),
+		cmocka_unit_test(sstr),
+		cmocka_unit_test(lines),
+		cmocka_unit_test(readwrite),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
