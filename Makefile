@@ -23,8 +23,10 @@ CFLAGS   := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
 	    -Iinclude -I$(B)/include -I$(B)/libcap/include -isystem $(KH) \
 	    -DCABIN_VERSION='"$(VERSION)"' -MMD -MP
 # -no-pie/-fno-pie: plain static EXEC, absolute addressing, pointer tables in .rodata;
-# -z noseparate-code: no page-aligned padding between the R and RX segments (~4 KB).
-LDFLAGS  := -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -s
+# -z noseparate-code: no page-aligned padding between the R and RX segments (~4 KB);
+# -z norelro: musl's static start code never mprotects PT_GNU_RELRO (checked in
+# /proc/self/maps), so it only padded the data segment to a page boundary (0-4 KB).
+LDFLAGS  := -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -s
 
 # host build of the modules for unit tests and fuzzing (glibc, sanitizers)
 HCC      := gcc

@@ -2,7 +2,6 @@
 /* Mode dispatch: init, daemon, run, check, and the client commands. Owns the command
  * line of the binary; does no work of its own beyond `check`. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "cabin/cli.h"
 #include "cabin/conf.h"
 #include "cabin/err.h"
+#include "cabin/util.h"
 
 static const char usage_text[] =
 	"usage: cabin <command> [args]\n"
@@ -51,14 +51,14 @@ int check_main(int argc, char **argv)
 {
 	const char *file = NULL;
 	struct conf_diag d = { .report = check_report };
+	struct util_opt o = { 0 };
 	bool quiet = false;
 	int opt, r;
 
-	optind = 1;
-	while ((opt = getopt(argc, argv, "+c:qh")) != -1) {
+	while ((opt = util_getopt(&o, argc, argv, "c:qh")) != -1) {
 		switch (opt) {
 		case 'c':
-			file = optarg;
+			file = o.arg;
 			break;
 		case 'q':
 			quiet = true;
@@ -74,7 +74,7 @@ int check_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (o.ind != argc) {
 		fdprintf(2, "usage: cabin check [-q] [-c FILE]\n");
 		return EXIT_USAGE;
 	}

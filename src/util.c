@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cabin/err.h"
 #include "cabin/util.h"
 
 int util_read(const char *path, char *buf, size_t n)
@@ -104,6 +105,48 @@ int util_lines_next(struct util_lines *l, char **line)
 		}
 		l->len += r;
 	}
+}
+
+int util_getopt(struct util_opt *o, int argc, char *const *argv, const char *spec)
+{
+	const char *a, *p;
+	int c;
+
+	if (!o->ind)
+		o->ind = 1;
+	if (!o->pos) {
+		if (o->ind >= argc || argv[o->ind][0] != '-' || !argv[o->ind][1])
+			return -1;
+		if (!strcmp(argv[o->ind], "--")) {
+			o->ind++;
+			return -1;
+		}
+		o->pos = 1;
+	}
+	a = argv[o->ind];
+	c = a[o->pos++];
+	p = c == ':' ? NULL : strchr(spec, c);
+	if (!a[o->pos]) {
+		o->ind++;
+		o->pos = 0;
+	}
+	if (!p) {
+		fdprintf(2, "cabin: unknown option -%c\n", c);
+		return '?';
+	}
+	if (p[1] != ':')
+		return c;
+	if (o->pos) {
+		o->arg = a + o->pos; /* -cFILE */
+		o->ind++;
+		o->pos = 0;
+	} else if (o->ind < argc) {
+		o->arg = argv[o->ind++];
+	} else {
+		fdprintf(2, "cabin: option -%c needs a value\n", c);
+		return '?';
+	}
+	return c;
 }
 
 char *util_strstr(const char *hay, const char *needle)

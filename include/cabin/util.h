@@ -28,6 +28,17 @@ void util_lines_init(struct util_lines *l, int fd);
 /* 1 with *line set (no '\n'), 0 at the end, -errno */
 int util_lines_next(struct util_lines *l, char **line);
 
+/* Short options, as getopt(3) with a leading '+' in spec: "c:qh"; stops at the first
+ * non-option or after "--"; "-qcFILE" and "-q -c FILE" both work. The option letter;
+ * '?' (after a message on stderr) for an unknown option or a missing value; -1 at the
+ * end, o->ind then indexes the first operand. libc's getopt prints through stdio,
+ * which would be its only user. Start with struct util_opt o = { 0 }. */
+struct util_opt {
+	int ind, pos;
+	const char *arg;
+};
+int util_getopt(struct util_opt *o, int argc, char *const *argv, const char *spec);
+
 /* strstr, naive: our needles are a few bytes */
 char *util_strstr(const char *hay, const char *needle);
 /* dotted-quad IPv4 only, as inet_pton(AF_INET): four 0..255, no leading zeros */

@@ -135,6 +135,39 @@ static void readwrite(void **st)
 	rmdir(dir);
 }
 
+static void opts(void **st)
+{
+	char *a1[] = { "check", "-q", "-c", "F", "x", "-h", NULL };
+	char *a2[] = { "check", "-qcF", "--", "-h", NULL };
+	char *a3[] = { "check", "-c", NULL };
+	char *a4[] = { "check", "-qx", "-", NULL };
+	struct util_opt o = { 0 };
+
+	assert_int_equal(util_getopt(&o, 6, a1, "c:qh"), 'q');
+	assert_int_equal(util_getopt(&o, 6, a1, "c:qh"), 'c');
+	assert_string_equal(o.arg, "F");
+	assert_int_equal(util_getopt(&o, 6, a1, "c:qh"), -1); /* stops at "x" */
+	assert_int_equal(o.ind, 4);
+
+	o = (struct util_opt){ 0 };
+	assert_int_equal(util_getopt(&o, 4, a2, "c:qh"), 'q');
+	assert_int_equal(util_getopt(&o, 4, a2, "c:qh"), 'c');
+	assert_string_equal(o.arg, "F");
+	assert_int_equal(util_getopt(&o, 4, a2, "c:qh"), -1); /* "--" ends, is skipped */
+	assert_int_equal(o.ind, 3);
+
+	o = (struct util_opt){ 0 };
+	assert_int_equal(util_getopt(&o, 2, a3, "c:qh"), '?'); /* value missing */
+
+	o = (struct util_opt){ 0 };
+	assert_int_equal(util_getopt(&o, 3, a4, "c:qh"), 'q');
+	assert_int_equal(util_getopt(&o, 3, a4, "c:qh"), '?'); /* unknown */
+	assert_int_equal(util_getopt(&o, 3, a4, "c:qh"), -1); /* "-" is an operand */
+	assert_int_equal(o.ind, 2);
+	o = (struct util_opt){ 0 };
+	assert_int_equal(util_getopt(&o, 2, (char *[]){ "x", "-:", NULL }, "c:qh"), '?');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +175,7 @@ int main(void)
 		cmocka_unit_test(sstr),
 		cmocka_unit_test(lines),
 		cmocka_unit_test(readwrite),
+		cmocka_unit_test(opts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
