@@ -88,10 +88,15 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 #define X(id, name, fl) K_##id,
 enum { KEYS NKEYS };
 #undef X
+/* names inline, not pointers to separate strings; C would silently drop the NUL of a
+ * name that fills the array exactly */
+#define X(id, name, fl) _Static_assert(sizeof(name) <= 18, "key name too long: " name);
+KEYS
+#undef X
 #define X(id, name, fl) { name, fl },
 static const struct {
-	const char *name;
-	int flags;
+	char name[18];
+	unsigned char flags;
 } keys[] = { KEYS };
 #undef X
 

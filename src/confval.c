@@ -260,18 +260,16 @@ uint64_t conf_cap_default(void)
 	return m;
 }
 
-static const struct {
-	int sig;
-	const char *name;
-} signals[] = {
-	{ SIGHUP, "HUP" },	 { SIGINT, "INT" },   { SIGQUIT, "QUIT" },   { SIGILL, "ILL" },
-	{ SIGTRAP, "TRAP" },	 { SIGABRT, "ABRT" }, { SIGBUS, "BUS" },     { SIGFPE, "FPE" },
-	{ SIGKILL, "KILL" },	 { SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" },   { SIGUSR2, "USR2" },
-	{ SIGPIPE, "PIPE" },	 { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },   { SIGCHLD, "CHLD" },
-	{ SIGCONT, "CONT" },	 { SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" },   { SIGTTIN, "TTIN" },
-	{ SIGTTOU, "TTOU" },	 { SIGURG, "URG" },   { SIGXCPU, "XCPU" },   { SIGXFSZ, "XFSZ" },
-	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" }, { SIGIO, "IO" },
-	{ SIGPWR, "PWR" },	 { SIGSYS, "SYS" },
+/* indexed by number, names inline: a third of a table of {number, pointer} + strings */
+static const char signals[32][7] = {
+	[SIGHUP] = "HUP",   [SIGINT] = "INT",	  [SIGQUIT] = "QUIT", [SIGILL] = "ILL",
+	[SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",	  [SIGBUS] = "BUS",   [SIGFPE] = "FPE",
+	[SIGKILL] = "KILL", [SIGUSR1] = "USR1",	  [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",	  [SIGTERM] = "TERM", [SIGCHLD] = "CHLD",
+	[SIGCONT] = "CONT", [SIGSTOP] = "STOP",	  [SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN",
+	[SIGTTOU] = "TTOU", [SIGURG] = "URG",	  [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
+	[SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH", [SIGIO] = "IO",
+	[SIGPWR] = "PWR",   [SIGSYS] = "SYS",
 };
 
 int conf_signal_number(const char *name)
@@ -283,20 +281,15 @@ int conf_signal_number(const char *name)
 		return v >= 1 && v <= 64 ? (int)v : -1;
 	if (!strncasecmp(name, "SIG", 3))
 		name += 3;
-	for (i = 0; i < ARRAY_SIZE(signals); i++)
-		if (!strcasecmp(name, signals[i].name))
-			return signals[i].sig;
+	for (i = 1; i < ARRAY_SIZE(signals); i++)
+		if (signals[i][0] && !strcasecmp(name, signals[i]))
+			return i;
 	return -1;
 }
 
 const char *conf_signal_name(int sig)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(signals); i++)
-		if (signals[i].sig == sig)
-			return signals[i].name;
-	return NULL;
+	return sig > 0 && sig < (int)ARRAY_SIZE(signals) && signals[sig][0] ? signals[sig] : NULL;
 }
 
 bool conf_hostname_ok(const char *s)

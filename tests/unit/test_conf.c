@@ -1079,6 +1079,18 @@ static void test_caps_signals(void **state)
 	assert_string_equal(conf_signal_name(SIGTERM), "TERM");
 	assert_string_equal(conf_signal_name(SIGWINCH), "WINCH");
 	assert_null(conf_signal_name(0));
+	assert_null(conf_signal_name(-1));
+	assert_null(conf_signal_name(32));
+	assert_null(conf_signal_name(SIGRTMIN));
+	for (int sig = 1, named = 0; sig < 32; sig++) {
+		const char *n = conf_signal_name(sig);
+
+		if (n)
+			assert_int_equal(conf_signal_number(n), sig);
+		named += !!n;
+		if (sig == 31)
+			assert_int_equal(named, 30); /* all but STKFLT */
+	}
 }
 
 /* NULL diag is allowed; the parse still fails */
