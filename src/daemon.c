@@ -48,19 +48,6 @@ __attribute__((weak)) long daemon_alloc_count(void)
 #pragma weak cli_confdir_path
 #pragma weak cli_rundir_path
 
-/* TEMPORARY, until src/spawn.c lands on main: keeps this branch linking; the strong
- * definitions in spawn.c replace these. */
-__attribute__((weak)) int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o,
-				      struct spawn *sp, struct cabin_err *e)
-{
-	return err_set(e, ENOSYS, "spawn");
-}
-__attribute__((weak)) int spawn_cleanup(const struct spawn_opts *o, struct spawn *sp,
-					struct cabin_err *e)
-{
-	return 0;
-}
-
 #define MAX_SUBS CONFIG_MAX_CLIENTS
 
 /* two configs: the running one and the one being built (reload, create, deploy, ...) */

@@ -6,7 +6,7 @@ cg_enter
 mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 cat > "$T/cabin.conf" <<CONF
-stop_timeout=3s
+stop_timeout=1s
 [db]
 rootfs=$T/rootfs
 net=none

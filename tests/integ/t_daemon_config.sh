@@ -10,7 +10,7 @@ RF=$T/rootfs
 sec() { # NAME [extra key=value lines]
 	printf '[%s]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1000%s\n' "$1" "$RF" "${2:-}"
 }
-{ sec keep; sec change; sec gone; sec rep '
+{ echo stop_timeout=1s; sec keep; sec change; sec gone; sec rep '
 replicas=2'; } > "$T/cabin.conf"
 
 start_daemon() {
@@ -29,7 +29,7 @@ pkeep=$(field keep pid)
 pchange=$(field change pid)
 
 # -- an invalid config is rejected whole, the errors come back, nothing changes
-{ sec keep; sec change '
+{ echo stop_timeout=1s; sec keep; sec change '
 restart=sometimes'; sec newone; } > "$T/cabin.conf"
 t_rc "reload of an invalid config -> 1" 1 "$CABIN" reload
 t_out "the error is returned with file:line" "cabin.conf:[0-9]+: .*restart" "$CABIN" reload
@@ -37,7 +37,7 @@ t "gone still running" is gone running
 t_fail "newone not created" kv newone
 
 # -- a valid one: start new, stop removed, restart changed, leave unchanged alone
-{ sec keep; sec change '
+{ echo stop_timeout=1s; sec keep; sec change '
 env=X=1'; sec newone; sec rep '
 replicas=2'; } > "$T/cabin.conf"
 t "reload" "$CABIN" reload

@@ -12,6 +12,7 @@ RF=$T/rootfs
 printf '#!/bin/sh\nx=$(yes aaaaaaaaaaaaaaa | head -c 200000000)\necho ${#x}\n' > "$RF/bin/hog"
 chmod 755 "$RF/bin/hog"
 cat > "$T/cabin.conf" <<CONF
+stop_timeout=1s
 [loop]
 rootfs=$RF
 net=none
@@ -130,7 +131,9 @@ t "stop took the timeout (${ms} ms, want 1000..2500)" sh -c "[ $ms -ge 950 ] && 
 # -- manual stops: neither always nor unless-stopped comes back by itself
 t "stop us" "$CABIN" stop us
 t "stop al" "$CABIN" stop al
-sleep 0.3
+t "us exited" retry 100 is us exited
+t "al exited" retry 100 is al exited
+sleep 0.5
 t "us stays exited" is us exited
 t "al stays exited" is al exited
 # daemon restart: always comes back (autostart), unless-stopped remembers the stop
