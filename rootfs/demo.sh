@@ -7,6 +7,8 @@ TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 export TOP
 if [ -z "${CABIN_DEMO_INNER:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "make demo: needs root (namespaces, cgroups)"; exit 1; }
+	echo "== building the demo images under build/images (rootfs/images/*.sh)"
+	sh "$TOP/rootfs/images/build.sh" "$TOP/build/images" || exit 1
 	CABIN_DEMO_INNER=1 exec unshare --mount --net --pid --fork --mount-proc sh "$0" "$@"
 fi
 RESULTS=$(mktemp -d /tmp/cabin-demo-res.XXXXXX)
@@ -17,7 +19,9 @@ trap 'finish > /dev/null; rm -rf "$RESULTS"' EXIT
 cg_enter
 ip link set lo up 2>/dev/null
 
-for c in db cache web; do mkrootfs "$T/lib/$c"; done
+# the demo images, copied so that the containers' writes stay in the scratch dir
+mkdir -p "$T/lib"
+for c in db cache web; do cp -a "$TOP/build/images/$c" "$T/lib/$c"; done
 mkdir -p "$T/data/db" "$T/data/www"
 echo "<h1>cabin demo</h1>" > "$T/data/www/index.html"
 sed -e "s|/var/lib/cabin-data/|$T/data/|g" -e "s|/var/lib/cabin/|$T/lib/|g" \

@@ -20,20 +20,20 @@
 enum { OUT_TABLE, OUT_KV, OUT_JSON };
 
 enum {
-	K_PLAIN,	/* payload printed as it comes */
-	K_PS,		/* kv records -> table */
+	K_PLAIN, /* payload printed as it comes */
+	K_PS,	 /* kv records -> table */
 	K_STATS,
-	K_INSPECT,	/* key=value lines -> one object */
-	K_EVENTS,	/* stream of kv records */
-	K_LOGS,		/* raw lines */
+	K_INSPECT, /* key=value lines -> one object */
+	K_EVENTS,  /* stream of kv records */
+	K_LOGS,	   /* raw lines */
 };
 
 struct cmd {
 	const char *name;
-	const char *flags;	/* boolean short flags; 'n' takes a number (logs) */
-	int min, max;		/* positional arguments; max -1: any number */
+	const char *flags; /* boolean short flags; 'n' takes a number (logs) */
+	int min, max;	   /* positional arguments; max -1: any number */
 	int kind;
-	bool posopts;		/* options only before the first positional (exec) */
+	bool posopts; /* options only before the first positional (exec) */
 	const char *usage;
 };
 
@@ -61,7 +61,8 @@ static const struct cmd cmds[] = {
 	{ "halt", "", 0, 0, K_PLAIN, false, "halt" },
 };
 
-#define GLOBAL_USAGE "common options: -r RUNDIR (or $CABIN_RUNDIR); $CABIN_TIMEOUT seconds (default 10)"
+#define GLOBAL_USAGE \
+	"common options: -r RUNDIR (or $CABIN_RUNDIR); $CABIN_TIMEOUT seconds (default 10)"
 
 /* --- kv records ----------------------------------------------------------------------- */
 
@@ -75,6 +76,34 @@ struct recs {
 	int n, cap;
 	struct rec *r;
 };
+
+/* a decimal such as "12.5" or "4096" (no strtod: it would pull musl's float
+ * scanner, kilobytes, into the one binary); junk stops the scan */
+static double num(const char *s)
+{
+	double x = 0, f = 1;
+	bool neg = false, dot = false;
+
+	if (!s)
+		return 0;
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	for (; *s; s++) {
+		if (*s == '.' && !dot) {
+			dot = true;
+		} else if (*s >= '0' && *s <= '9') {
+			if (dot)
+				x += (*s - '0') * (f /= 10);
+			else
+				x = x * 10 + (*s - '0');
+		} else {
+			break;
+		}
+	}
+	return neg ? -x : x;
+}
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -118,7 +147,7 @@ static void rec_parse(struct rec *r, const char *line)
 			*eq = 0;
 		r->k[r->n] = w;
 		r->v[r->n] = eq ? eq + 1 : w + strlen(w);
-		ctl_unescape(r->v[r->n]);	/* a bad escape: shown as it came */
+		ctl_unescape(r->v[r->n]); /* a bad escape: shown as it came */
 		r->n++;
 	}
 }
@@ -265,17 +294,19 @@ static void cell_uptime(const struct rec *r, const char *key, char *buf, size_t 
 {
 	const char *v = rec_get(r, key), *st = rec_get(r, "state");
 
-	if (!v || !*v || (st && strcmp(st, "running") && strcmp(st, "paused") &&
-			  !strcmp(v, "0")))
+	if (!v || !*v || (st && strcmp(st, "running") && strcmp(st, "paused") && !strcmp(v, "0")))
 		snprintf(buf, n, "-");
 	else
 		human_dur(strtoull(v, NULL, 10), buf, n);
 }
 
 static const struct col ps_cols[] = {
-	{ "NAME", cell_str, "name" },	{ "STATE", cell_str, "state" },
-	{ "HEALTH", cell_str, "health" }, { "PID", cell_pid, "pid" },
-	{ "IP", cell_str, "ip" },	{ "RESTARTS", cell_str, "restarts" },
+	{ "NAME", cell_str, "name" },
+	{ "STATE", cell_str, "state" },
+	{ "HEALTH", cell_str, "health" },
+	{ "PID", cell_pid, "pid" },
+	{ "IP", cell_str, "ip" },
+	{ "RESTARTS", cell_str, "restarts" },
 	{ "UPTIME", cell_uptime, "uptime" },
 	{ NULL, NULL, NULL },
 };
@@ -290,7 +321,7 @@ static void human_bytes(const char *v, char *buf, size_t n)
 		snprintf(buf, n, "-");
 		return;
 	}
-	x = strtod(v, NULL);
+	x = num(v);
 	while (x >= 1024 && u < 4) {
 		x /= 1024;
 		u++;
@@ -301,13 +332,21 @@ static void human_bytes(const char *v, char *buf, size_t n)
 		snprintf(buf, n, "%.0fB", x);
 }
 
+/* 0, or the "max" of cgroup v1 (a page-rounded 2^63): no limit */
+static bool limited(const char *v)
+{
+	double x = v ? num(v) : 0;
+
+	return x > 0 && x < 1152921504606846976.0;
+}
+
 static void cell_pair(const struct rec *r, const char *a, const char *b, char *buf, size_t n)
 {
 	char x[32], y[32];
 	const char *bv = rec_get(r, b);
 
 	human_bytes(rec_get(r, a), x, sizeof(x));
-	if (bv && !strcmp(b, "mem_limit") && !strcmp(bv, "0"))
+	if (bv && !strcmp(b, "mem_limit") && !limited(bv))
 		bv = NULL;
 	human_bytes(bv, y, sizeof(y));
 	snprintf(buf, n, "%s / %s", x, y);
@@ -333,7 +372,7 @@ static void cell_pct(const struct rec *r, const char *key, char *buf, size_t n)
 	const char *v = rec_get(r, key);
 
 	if (v && *v)
-		snprintf(buf, n, "%.2f%%", strtod(v, NULL));
+		snprintf(buf, n, "%.2f%%", num(v));
 	else
 		snprintf(buf, n, "-");
 }
@@ -341,20 +380,19 @@ static void cell_pct(const struct rec *r, const char *key, char *buf, size_t n)
 static void cell_mempct(const struct rec *r, const char *key, char *buf, size_t n)
 {
 	const char *m = rec_get(r, "mem"), *l = rec_get(r, "mem_limit");
-	double lim = l ? strtod(l, NULL) : 0;
+	double lim = limited(l) ? num(l) : 0;
 
 	if (m && lim > 0)
-		snprintf(buf, n, "%.2f%%", strtod(m, NULL) * 100 / lim);
+		snprintf(buf, n, "%.2f%%", num(m) * 100 / lim);
 	else
 		snprintf(buf, n, "-");
 }
 
 static const struct col stats_cols[] = {
-	{ "NAME", cell_str, "name" },		{ "CPU%", cell_pct, "cpu" },
-	{ "MEM/LIMIT", cell_mem, NULL },	{ "MEM%", cell_mempct, NULL },
-	{ "NET RX/TX", cell_net, NULL },	{ "BLOCK R/W", cell_blk, NULL },
-	{ "PIDS", cell_str, "pids" },
-	{ NULL, NULL, NULL },
+	{ "NAME", cell_str, "name" },	 { "CPU%", cell_pct, "cpu" },
+	{ "MEM/LIMIT", cell_mem, NULL }, { "MEM%", cell_mempct, NULL },
+	{ "NET RX/TX", cell_net, NULL }, { "BLOCK R/W", cell_blk, NULL },
+	{ "PIDS", cell_str, "pids" },	 { NULL, NULL, NULL },
 };
 
 static void table(const struct col *cols, const struct recs *rs)
@@ -380,8 +418,7 @@ static void table(const struct col *cols, const struct recs *rs)
 		}
 	}
 	for (c = 0; c < ncol; c++)
-		printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cols[c].head,
-		       c < ncol - 1 ? "  " : "\n");
+		printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cols[c].head, c < ncol - 1 ? "  " : "\n");
 	for (i = 0; i < rs->n; i++) {
 		for (c = 0; c < ncol; c++) {
 			printf("%-*s%s", c < ncol - 1 ? w[c] : 0, cell[i][c],
@@ -400,6 +437,8 @@ struct out {
 	const struct cmd *cmd;
 	int fmt;
 	struct recs rs;
+	char **plain;
+	int nplain;
 };
 
 static void on_line(const char *l, void *ctx)
@@ -433,24 +472,27 @@ static void on_line(const char *l, void *ctx)
 		}
 		fflush(stdout);
 		return;
-	default:
+	case K_LOGS:
 		puts(l);
-		if (o->cmd->kind == K_LOGS)
-			fflush(stdout);
+		fflush(stdout);
+		return;
+	default:
+		/* kept: on stdout when the command succeeds, on stderr with the error (a
+		 * rejected reload sends the config's errors this way) */
+		o->plain = xrealloc(o->plain, (o->nplain + 1) * sizeof(char *));
+		o->plain[o->nplain++] = xstrdup(l);
 	}
 }
 
 static int timeout_ms(void)
 {
 	const char *t = getenv("CABIN_TIMEOUT");
-	char *end;
 	double s;
 
-	if (!t || !*t)
+	/* seconds, fractions allowed; 0 waits forever */
+	if (!t || !*t || strspn(t, "0123456789.") != strlen(t))
 		return 10000;
-	s = strtod(t, &end);
-	if (*end || s < 0)
-		return 10000;
+	s = num(t);
 	return s > 86400 ? 0 : (int)(s * 1000);
 }
 
@@ -502,7 +544,7 @@ static void stats_cpu(struct recs *rs, char (*pct)[32])
 		const char *name = rec_get(&rs->r[i], "name"), *u = rec_get(&rs->r[i], "cpu_usec");
 
 		cur[i].name = xstrdup(name ? name : "");
-		cur[i].usec = u ? strtod(u, NULL) : -1;
+		cur[i].usec = u ? num(u) : -1;
 		pct[i][0] = 0;
 		if (rec_get(&rs->r[i], "cpu") || !u || !prev_t || t <= prev_t)
 			continue;
@@ -542,7 +584,7 @@ static int stats_run(const char *rundir, int argc, char **argv, struct out *o, b
 	int rc, i, round = 0;
 
 	for (;;) {
-		char (*pct)[32];
+		char(*pct)[32];
 
 		recs_free(&o->rs);
 		rc = ctl_call(rundir, argc, argv, timeout_ms(), on_line, o);
@@ -682,7 +724,7 @@ int client_main(int argc, char **argv)
 			else
 				lines = argv[++i];
 		} else if (arg[1] == 'o' && arg[2]) {
-			fmt = arg + 2;		/* -ojson */
+			fmt = arg + 2; /* -ojson */
 		} else if (!strcmp(arg, "--save") && !strcmp(c->name, "create")) {
 			save = true;
 		} else if (!strcmp(arg, "--no-stream") && c->kind == K_STATS) {
@@ -782,6 +824,17 @@ int client_main(int argc, char **argv)
 		}
 		if (!rc && c->kind == K_INSPECT && o.fmt == OUT_JSON)
 			inspect_json(&o.rs);
+		fflush(stdout);
+		for (i = 0; i < o.nplain; i++) {
+			size_t n = strlen(o.plain[i]);
+
+			o.plain[i][n] = '\n'; /* over the NUL: one write per line */
+			if (write(rc ? 2 : 1, o.plain[i], n + 1) < 0)
+				break;
+		}
+		for (i = 0; i < o.nplain; i++)
+			free(o.plain[i]);
+		free(o.plain);
 	}
 	fflush(stdout);
 	recs_free(&o.rs);

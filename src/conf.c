@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The config parser: key=value files into the fixed tables of struct conf, every error
- * reported as FILE:LINE: message. Owns the syntax, the defaults and the validation of
- * SPEC §3. Never allocates: the daemon reparses on reload, so strings go into the
+ * reported as FILE:LINE: message. Owns the syntax, the keys, their defaults and the
+ * checks within a section (confcheck.c does those across sections, confval.c the
+ * values). Never allocates: the daemon reparses on reload, so strings go into the
  * arena inside struct conf and scratch space is on the stack; files are read with
  * open/read/getdents64, never stdio or opendir. */
 #include <errno.h>
@@ -19,295 +20,68 @@
 #include <unistd.h>
 
 #include "cabin/conf.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ------------------------------------------------------------------------------------ */
-/* Diagnostics                                                                          */
-
-static void diag(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void diag(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->nerr++;
-	if (d->report)
-		d->report(d->ctx, file ? file : "?", line, msg);
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Arena                                                                                */
-
-static const char *astr(struct conf *c, const char *s, size_t n)
-{
-	char *p;
-
-	if (n + 1 > sizeof(c->arena) - c->arena_used)
-		return NULL;
-	p = c->arena + c->arena_used;
-	memcpy(p, s, n);
-	p[n] = 0;
-	c->arena_used += n + 1;
-	return p;
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Value parsers (public: `cabin run` uses them for its options too)                   */
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (v > (UINT64_MAX - (*s - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int conf_parse_size(const char *s, uint64_t *out)
-{
-	char num[24];
-	size_t n = strlen(s);
-	unsigned shift = 0;
-	uint64_t v;
-	int r;
-
-	if (n && strchr("kKmMgG", s[n - 1])) {
-		shift = strchr("kK", s[n - 1]) ? 10 : strchr("mM", s[n - 1]) ? 20 : 30;
-		n--;
-	}
-	if (!n || n >= sizeof(num))
-		return n ? -ERANGE : -EINVAL;
-	memcpy(num, s, n);
-	num[n] = 0;
-	r = parse_u64(num, &v);
-	if (r)
-		return r;
-	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = v << shift;
-	return 0;
-}
-
-int conf_parse_duration_ms(const char *s, uint32_t *out)
-{
-	uint64_t total = 0;
-	uint64_t v;
-
-	if (!*s)
-		return -EINVAL;
-	do {
-		uint64_t mul;
-
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		for (v = 0; *s >= '0' && *s <= '9'; s++) {
-			if (v > UINT32_MAX)
-				return -ERANGE;
-			v = v * 10 + (*s - '0');
-		}
-		if (!strncmp(s, "ms", 2))
-			mul = 1, s += 2;
-		else if (*s == 's')
-			mul = 1000, s++;
-		else if (*s == 'm')
-			mul = 60 * 1000, s++;
-		else if (*s == 'h')
-			mul = 3600 * 1000, s++;
-		else if (!*s && !total)
-			mul = 1000; /* a bare number is seconds */
-		else
-			return -EINVAL;
-		if (v > UINT32_MAX / mul)
-			return -ERANGE;
-		total += v * mul;
-		if (total > UINT32_MAX)
-			return -ERANGE;
-	} while (*s);
-	*out = (uint32_t)total;
-	return 0;
-}
-
-int conf_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcasecmp(s, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (!strcasecmp(s, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Capabilities and signals: our own tables (libcap is only linked into spawn)          */
-
-static const char *const cap_names[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-};
-
-#define CAP_ALL_MASK ((1ULL << ARRAY_SIZE(cap_names)) - 1)
-
-int conf_cap_number(const char *name)
-{
-	size_t i;
-
-	if (!strncasecmp(name, "CAP_", 4))
-		name += 4;
-	for (i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (!strcasecmp(name, cap_names[i]))
-			return (int)i;
-	return -1;
-}
-
-const char *conf_cap_name(int cap)
-{
-	if (cap < 0 || (size_t)cap >= ARRAY_SIZE(cap_names))
-		return NULL;
-	return cap_names[cap];
-}
-
-uint64_t conf_cap_default(void)
-{
-	/* Podman's default eleven (containers.conf default_capabilities) */
-	static const char *const dflt[] = {
-		"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
-		"SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-	};
-	uint64_t m = 0;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(dflt); i++)
-		m |= 1ULL << conf_cap_number(dflt[i]);
-	return m;
-}
-
-static const struct {
-	int sig;
-	const char *name;
-} signals[] = {
-	{ SIGHUP, "HUP" },   { SIGINT, "INT" },	    { SIGQUIT, "QUIT" },     { SIGILL, "ILL" },
-	{ SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" },   { SIGBUS, "BUS" },	     { SIGFPE, "FPE" },
-	{ SIGKILL, "KILL" }, { SIGUSR1, "USR1" },   { SIGSEGV, "SEGV" },     { SIGUSR2, "USR2" },
-	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" },   { SIGTERM, "TERM" },     { SIGCHLD, "CHLD" },
-	{ SIGCONT, "CONT" }, { SIGSTOP, "STOP" },   { SIGTSTP, "TSTP" },     { SIGTTIN, "TTIN" },
-	{ SIGTTOU, "TTOU" }, { SIGURG, "URG" },	    { SIGXCPU, "XCPU" },     { SIGXFSZ, "XFSZ" },
-	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" }, { SIGIO, "IO" },
-	{ SIGPWR, "PWR" },   { SIGSYS, "SYS" },
-};
-
-int conf_signal_number(const char *name)
-{
-	uint64_t v;
-	size_t i;
-
-	if (!parse_u64(name, &v))
-		return v >= 1 && v <= 64 ? (int)v : -1;
-	if (!strncasecmp(name, "SIG", 3))
-		name += 3;
-	for (i = 0; i < ARRAY_SIZE(signals); i++)
-		if (!strcasecmp(name, signals[i].name))
-			return signals[i].sig;
-	return -1;
-}
-
-const char *conf_signal_name(int sig)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(signals); i++)
-		if (signals[i].sig == sig)
-			return signals[i].name;
-	return NULL;
-}
+#include "conf_int.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Keys                                                                                 */
 
 enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 
-#define KEYS                                                                               \
-	X(HOSTNAME, "hostname", KG | KC)                                                   \
-	X(STOP_TIMEOUT, "stop_timeout", KG | KC)                                           \
-	X(LOG_SIZE, "log_size", KG | KC)                                                   \
-	X(BRIDGE, "bridge", KG)                                                            \
-	X(SUBNET, "subnet", KG)                                                            \
-	X(BRIDGE_MAC, "bridge_mac", KG)                                                    \
-	X(NAT, "nat", KG)                                                                  \
-	X(DNS, "dns", KG | KR)                                                             \
-	X(WATCHDOG, "watchdog", KG)                                                        \
-	X(WATCHDOG_TIMEOUT, "watchdog_timeout", KG)                                        \
-	X(SHUTDOWN_TIMEOUT, "shutdown_timeout", KG)                                        \
-	X(CGROUP, "cgroup", KG)                                                            \
-	X(CGROUP_PARENT, "cgroup_parent", KG)                                              \
-	X(ON_BOOT_LOOP, "on_boot_loop", KG)                                                \
-	X(ROOTFS, "rootfs", KC)                                                            \
-	X(CMD, "cmd", KC)                                                                  \
-	X(ENV, "env", KC | KR)                                                             \
-	X(WORKDIR, "workdir", KC)                                                          \
-	X(USER, "user", KC)                                                                \
-	X(UMASK, "umask", KC)                                                              \
-	X(RLIMIT_NOFILE, "rlimit_nofile", KC)                                              \
-	X(STOP_SIGNAL, "stop_signal", KC)                                                  \
-	X(READONLY, "readonly", KC)                                                        \
-	X(VOLUME, "volume", KC | KR)                                                       \
-	X(TMPFS, "tmpfs", KC | KR)                                                         \
-	X(NET, "net", KC)                                                                  \
-	X(CAP_ADD, "cap_add", KC | KR)                                                     \
-	X(CAP_DROP, "cap_drop", KC | KR)                                                   \
-	X(NO_NEW_PRIVS, "no_new_privs", KC)                                                \
-	X(USERNS, "userns", KC)                                                            \
-	X(SYSCTL, "sysctl", KC | KR)                                                       \
-	X(MEMORY, "memory", KC)                                                            \
-	X(MEMORY_HIGH, "memory_high", KC)                                                  \
-	X(CPU, "cpu", KC)                                                                  \
-	X(CPU_WEIGHT, "cpu_weight", KC)                                                    \
-	X(PIDS, "pids", KC)                                                                \
-	X(IO_WEIGHT, "io_weight", KC)                                                      \
-	X(IP, "ip", KC)                                                                    \
-	X(PORT, "port", KC | KR)                                                           \
-	X(ISOLATED, "isolated", KC)                                                        \
-	X(RESTART, "restart", KC)                                                          \
-	X(RESTART_DELAY, "restart_delay", KC)                                              \
-	X(RESTART_MAX_DELAY, "restart_max_delay", KC)                                      \
-	X(RESTART_RESET, "restart_reset", KC)                                              \
-	X(DEPENDS, "depends", KC | KR)                                                     \
-	X(AUTOSTART, "autostart", KC)                                                      \
-	X(REPLICAS, "replicas", KC)                                                        \
-	X(HEALTH, "health", KC)                                                            \
-	X(HEALTH_INTERVAL, "health_interval", KC)                                          \
-	X(HEALTH_TIMEOUT, "health_timeout", KC)                                            \
-	X(HEALTH_RETRIES, "health_retries", KC)                                            \
-	X(HEALTH_START, "health_start", KC)                                                \
-	X(ON_UNHEALTHY, "on_unhealthy", KC)                                                \
-	X(CRITICAL, "critical", KC)                                                        \
+#define KEYS                                          \
+	X(HOSTNAME, "hostname", KG | KC)              \
+	X(STOP_TIMEOUT, "stop_timeout", KG | KC)      \
+	X(LOG_SIZE, "log_size", KG | KC)              \
+	X(BRIDGE, "bridge", KG)                       \
+	X(SUBNET, "subnet", KG)                       \
+	X(BRIDGE_MAC, "bridge_mac", KG)               \
+	X(NAT, "nat", KG)                             \
+	X(DNS, "dns", KG | KR)                        \
+	X(WATCHDOG, "watchdog", KG)                   \
+	X(WATCHDOG_TIMEOUT, "watchdog_timeout", KG)   \
+	X(SHUTDOWN_TIMEOUT, "shutdown_timeout", KG)   \
+	X(CGROUP, "cgroup", KG)                       \
+	X(CGROUP_PARENT, "cgroup_parent", KG)         \
+	X(ON_BOOT_LOOP, "on_boot_loop", KG)           \
+	X(ROOTFS, "rootfs", KC)                       \
+	X(CMD, "cmd", KC)                             \
+	X(ENV, "env", KC | KR)                        \
+	X(WORKDIR, "workdir", KC)                     \
+	X(USER, "user", KC)                           \
+	X(UMASK, "umask", KC)                         \
+	X(RLIMIT_NOFILE, "rlimit_nofile", KC)         \
+	X(STOP_SIGNAL, "stop_signal", KC)             \
+	X(READONLY, "readonly", KC)                   \
+	X(VOLUME, "volume", KC | KR)                  \
+	X(TMPFS, "tmpfs", KC | KR)                    \
+	X(NET, "net", KC)                             \
+	X(CAP_ADD, "cap_add", KC | KR)                \
+	X(CAP_DROP, "cap_drop", KC | KR)              \
+	X(NO_NEW_PRIVS, "no_new_privs", KC)           \
+	X(USERNS, "userns", KC)                       \
+	X(SYSCTL, "sysctl", KC | KR)                  \
+	X(MEMORY, "memory", KC)                       \
+	X(MEMORY_HIGH, "memory_high", KC)             \
+	X(CPU, "cpu", KC)                             \
+	X(CPU_WEIGHT, "cpu_weight", KC)               \
+	X(PIDS, "pids", KC)                           \
+	X(IO_WEIGHT, "io_weight", KC)                 \
+	X(IP, "ip", KC)                               \
+	X(PORT, "port", KC | KR)                      \
+	X(ISOLATED, "isolated", KC)                   \
+	X(RESTART, "restart", KC)                     \
+	X(RESTART_DELAY, "restart_delay", KC)         \
+	X(RESTART_MAX_DELAY, "restart_max_delay", KC) \
+	X(RESTART_RESET, "restart_reset", KC)         \
+	X(DEPENDS, "depends", KC | KR)                \
+	X(AUTOSTART, "autostart", KC)                 \
+	X(REPLICAS, "replicas", KC)                   \
+	X(HEALTH, "health", KC)                       \
+	X(HEALTH_INTERVAL, "health_interval", KC)     \
+	X(HEALTH_TIMEOUT, "health_timeout", KC)       \
+	X(HEALTH_RETRIES, "health_retries", KC)       \
+	X(HEALTH_START, "health_start", KC)           \
+	X(ON_UNHEALTHY, "on_unhealthy", KC)           \
+	X(CRITICAL, "critical", KC)                   \
 	X(LOG, "log", KC)
 
 #define X(id, name, fl) K_##id,
@@ -394,21 +168,21 @@ struct pstate {
 	struct conf_diag *d;
 	const char *file;
 	int lineno;
-	bool global_ok;		/* the main file: global keys allowed before the sections */
+	bool global_ok; /* the main file: global keys allowed before the sections */
 	bool arena_reported;
-	bool gave_up;		/* binary file: rest ignored */
+	bool gave_up; /* binary file: rest ignored */
 	int junk_lines;
 
 	char line[CONFIG_CONF_LINE_MAX + 1];
 	size_t len;
 	bool toolong;
 
-	int gseen[NKEYS];	/* line of the global keys seen */
+	int gseen[NKEYS]; /* line of the global keys seen */
 	bool in_sec;
-	bool sec_skip;		/* duplicate section: checked but not added */
-	bool sec_bad;		/* unreadable [header]: checked, not added, no more noise */
-	int seen[NKEYS];	/* line of the keys seen in the section */
-	struct conf_ctr t;	/* the section being parsed, copied per replica at its end */
+	bool sec_skip;	   /* duplicate section: checked but not added */
+	bool sec_bad;	   /* unreadable [header]: checked, not added, no more noise */
+	int seen[NKEYS];   /* line of the keys seen in the section */
+	struct conf_ctr t; /* the section being parsed, copied per replica at its end */
 };
 
 static void perr(struct pstate *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -421,12 +195,12 @@ static void perr(struct pstate *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	diag(ps->d, ps->file, ps->lineno, "%s", msg);
+	conf_report(ps->d, ps->file, ps->lineno, "%s", msg);
 }
 
 static const char *pstr(struct pstate *ps, const char *s, size_t n)
 {
-	const char *p = astr(ps->c, s, n);
+	const char *p = conf_astr(ps->c, s, n);
 
 	if (p)
 		return p;
@@ -464,8 +238,8 @@ static bool name_ok(const char *s)
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
 		return false;
 	for (i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '_' || s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
 			return false;
 	return true;
 }
@@ -515,74 +289,6 @@ static bool path_under(const char *p, const char *dir)
 	size_t n = strlen(dir);
 
 	return !strncmp(p, dir, n) && (p[n] == 0 || p[n] == '/');
-}
-
-static bool hostname_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n < 1 || n > 63 || s[0] == '-' || s[0] == '.')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.' || s[i] == '_'))
-			return false;
-	return true;
-}
-
-/* s with every "%i" replaced by the instance number; false if it does not fit */
-static bool expand_i(const char *s, int inst, char *buf, size_t sz)
-{
-	size_t o = 0;
-
-	for (; *s; s++) {
-		if (s[0] == '%' && s[1] == 'i') {
-			int n = snprintf(buf + o, sz - o, "%d", inst);
-
-			if (n < 0 || (size_t)n >= sz - o)
-				return false;
-			o += n;
-			s++;
-			continue;
-		}
-		if (o + 1 >= sz)
-			return false;
-		buf[o++] = *s;
-	}
-	buf[o] = 0;
-	return true;
-}
-
-/* "HOST:CTR[/tcp|/udp]" after %i expansion; NULL or why not */
-static const char *port_parse(const char *spec, int inst, struct conf_port *p)
-{
-	char buf[64], *colon, *slash;
-	uint64_t h, ct;
-
-	if (!expand_i(spec, inst, buf, sizeof(buf)))
-		return "too long";
-	p->proto = IPPROTO_TCP;
-	slash = strchr(buf, '/');
-	if (slash) {
-		*slash++ = 0;
-		if (!strcmp(slash, "udp"))
-			p->proto = IPPROTO_UDP;
-		else if (strcmp(slash, "tcp"))
-			return "protocol must be tcp or udp";
-	}
-	colon = strchr(buf, ':');
-	if (!colon)
-		return "want HOST:CTR[/tcp|/udp]";
-	*colon++ = 0;
-	if (parse_u64(buf, &h) || parse_u64(colon, &ct))
-		return "want HOST:CTR[/tcp|/udp] with numeric ports";
-	if (h < 1 || h > 65535)
-		return "host port out of range 1..65535";
-	if (ct < 1 || ct > 65535)
-		return "container port out of range 1..65535";
-	p->host = h;
-	p->ctr = ct;
-	return NULL;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -717,7 +423,7 @@ static bool get_uint(struct pstate *ps, const char *key, const char *v, uint64_t
 		     uint64_t *out)
 {
 	uint64_t n;
-	int r = parse_u64(v, &n);
+	int r = conf_parse_u64(v, &n);
 
 	if (r == -EINVAL) {
 		bad(ps, key, v, "not a number");
@@ -788,7 +494,7 @@ static void set_caps(struct pstate *ps, const char *key, const char *v, uint64_t
 		w[n] = 0;
 		s += n;
 		if (!strcasecmp(w, "ALL")) {
-			*mask |= CAP_ALL_MASK;
+			*mask |= CONF_CAP_ALL;
 			continue;
 		}
 		cap = conf_cap_number(w);
@@ -1013,8 +719,9 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 	case K_HOSTNAME: {
 		char buf[128];
 
-		if (!expand_i(v, 1, buf, sizeof(buf)) || !hostname_ok(buf))
-			bad(ps, key, v, "not a hostname (letters, digits, '-', '.', %%i; at most 63)");
+		if (!conf_expand_i(v, 1, buf, sizeof(buf)) || !conf_hostname_ok(buf))
+			bad(ps, key, v,
+			    "not a hostname (letters, digits, '-', '.', %%i; at most 63)");
 		else {
 			t->hostname_spec = pstr(ps, v, strlen(v));
 			t->hostname_line = ps->lineno;
@@ -1071,7 +778,8 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 	case K_USERNS:
 		if (get_bool(ps, key, v, &b)) {
 			if (b && !CONFIG_USERNS)
-				bad(ps, key, v, "user namespaces are not built in (CONFIG_USERNS=n)");
+				bad(ps, key, v,
+				    "user namespaces are not built in (CONFIG_USERNS=n)");
 			else
 				t->userns = b;
 		}
@@ -1087,15 +795,18 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		}
 		memcpy(sk, v, n);
 		sk[n] = 0;
-		if (strspn(sk, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		if (strspn(sk,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    n ||
 		    strstr(sk, "..") || sk[0] == '.' || sk[n - 1] == '.') {
 			bad(ps, key, v, "bad sysctl name %s", sk);
 			break;
 		}
 		if (!sysctl_allowed(sk)) {
-			bad(ps, key, v, "%s is not namespaced (allowed: net.*, kernel.shm*, "
-					"kernel.msg*, kernel.sem, fs.mqueue.*)", sk);
+			bad(ps, key, v,
+			    "%s is not namespaced (allowed: net.*, kernel.shm*, "
+			    "kernel.msg*, kernel.sem, fs.mqueue.*)",
+			    sk);
 			break;
 		}
 		if (t->nsysctl >= CONFIG_MAX_SYSCTL) {
@@ -1120,14 +831,13 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		size_t nf = dot ? strlen(dot + 1) : 0;
 		char w[24];
 
-		if ((dot ? (size_t)(dot - v) : strlen(v)) >= sizeof(w) || nf > 3 ||
-		    (dot && !nf)) {
+		if ((dot ? (size_t)(dot - v) : strlen(v)) >= sizeof(w) || nf > 3 || (dot && !nf)) {
 			bad(ps, key, v, "want cores, e.g. 0.5 or 2 (at most 3 decimals)");
 			break;
 		}
 		snprintf(w, sizeof(w), "%.*s", dot ? (int)(dot - v) : (int)strlen(v), v);
-		if ((*w && parse_u64(w, &whole)) || (!*w && !dot) ||
-		    (dot && parse_u64(dot + 1, &frac))) {
+		if ((*w && conf_parse_u64(w, &whole)) || (!*w && !dot) ||
+		    (dot && conf_parse_u64(dot + 1, &frac))) {
 			bad(ps, key, v, "want cores, e.g. 0.5 or 2 (at most 3 decimals)");
 			break;
 		}
@@ -1162,7 +872,7 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		break;
 	case K_PORT: {
 		struct conf_port p;
-		const char *why = port_parse(v, 1, &p);
+		const char *why = conf_port_parse(v, 1, &p);
 
 		if (why) {
 			bad(ps, key, v, "%s", why);
@@ -1182,7 +892,7 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		break;
 	case K_RESTART:
 		if (!strncmp(v, "on-failure:", 11)) {
-			e = parse_u64(v + 11, &u);
+			e = conf_parse_u64(v + 11, &u);
 			if (e || u > 1000000) {
 				bad(ps, key, v, "want on-failure:N with N 0..1000000");
 				break;
@@ -1306,14 +1016,15 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 
 	switch (k) {
 	case K_HOSTNAME:
-		if (!hostname_ok(v))
+		if (!conf_hostname_ok(v))
 			bad(ps, key, v, "not a hostname (letters, digits, '-', '.'; at most 63)");
 		else
 			c->hostname = pstr(ps, v, strlen(v));
 		break;
 	case K_BRIDGE:
 		if (!*v || strlen(v) > 15 || !strcmp(v, ".") || !strcmp(v, "..") ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    strspn(v,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    strlen(v))
 			bad(ps, key, v, "not an interface name (at most 15 of a-z A-Z 0-9 _ . -)");
 		else
@@ -1339,8 +1050,9 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		h = ntohl(ia.s_addr);
 		mask = 0xffffffffu << (32 - u);
 		if ((h & ~mask) == 0 || (h & ~mask) == ~mask) {
-			bad(ps, key, v, "the bridge address cannot be the network or broadcast "
-					"address");
+			bad(ps, key, v,
+			    "the bridge address cannot be the network or broadcast "
+			    "address");
 			break;
 		}
 		c->subnet_addr = ia;
@@ -1352,8 +1064,9 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		char tail;
 		int i;
 
-		if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
-			   &m[5], &tail) != 6 || strlen(v) != 17) {
+		if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+			   &tail) != 6 ||
+		    strlen(v) != 17) {
 			bad(ps, key, v, "want a MAC address xx:xx:xx:xx:xx:xx");
 			break;
 		}
@@ -1431,47 +1144,6 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 	}
 }
 
-/* ------------------------------------------------------------------------------------ */
-/* Instances                                                                            */
-
-/* name, hostname and ports of instance i of n; errors counted in d */
-static void inst_setup(struct conf *c, struct conf_ctr *x, int i, int n, struct conf_diag *d)
-{
-	char hb[128];
-	const char *h;
-	int k;
-
-	x->replicas = n;
-	x->instance = n > 1 ? i : 0;
-	if (n > 1)
-		snprintf(x->name, sizeof(x->name), "%s-%hu", x->section, (unsigned short)i);
-	else
-		snprintf(x->name, sizeof(x->name), "%s", x->section);
-	if (x->ip_auto)
-		x->ip.s_addr = 0;
-
-	h = x->hostname_spec ? x->hostname_spec : x->name;
-	if (!expand_i(h, i, hb, sizeof(hb)) || !hostname_ok(hb)) {
-		diag(d, x->file, x->hostname_line ? x->hostname_line : x->line,
-		     "hostname=%s: not a hostname for %s", h, x->name);
-		hb[0] = 0;
-	}
-	x->hostname = astr(c, hb, strlen(hb));
-	if (!x->hostname) {
-		diag(d, x->file, x->line,
-		     "config too big for the string arena (CONFIG_CONF_ARENA_KB=%d)",
-		     CONFIG_CONF_ARENA_KB);
-		x->hostname = "";
-	}
-	for (k = 0; k < x->nport; k++) {
-		const char *why = port_parse(x->port_spec[k], i, &x->port[k]);
-
-		if (why)
-			diag(d, x->file, x->port_line[k], "port=%s: %s for %s", x->port_spec[k],
-			     why, x->name);
-	}
-}
-
 static void sec_end(struct pstate *ps)
 {
 	struct conf *c = ps->c;
@@ -1540,11 +1212,11 @@ static void sec_end(struct pstate *ps)
 	/* Docker's rules, normalised so that (default & ~drop) | add is the set:
 	 * cap_drop=ALL + cap_add=X gives X; cap_add=ALL + cap_drop=X gives all but X;
 	 * one named capability in both is a mistake */
-	if (t->cap_add == CAP_ALL_MASK && t->cap_drop != CAP_ALL_MASK) {
+	if (t->cap_add == CONF_CAP_ALL && t->cap_drop != CONF_CAP_ALL) {
 		t->cap_add &= ~t->cap_drop;
-	} else if ((t->cap_add & t->cap_drop) && t->cap_drop != CAP_ALL_MASK) {
+	} else if ((t->cap_add & t->cap_drop) && t->cap_drop != CONF_CAP_ALL) {
 		ps->lineno = ps->seen[K_CAP_DROP] > ps->seen[K_CAP_ADD] ? ps->seen[K_CAP_DROP]
-									 : ps->seen[K_CAP_ADD];
+									: ps->seen[K_CAP_ADD];
 		perr(ps, "capability %s both added and dropped",
 		     conf_cap_name(__builtin_ctzll(t->cap_add & t->cap_drop)));
 	}
@@ -1553,13 +1225,14 @@ static void sec_end(struct pstate *ps)
 	if (ps->sec_skip)
 		return;
 	if (c->nctr + t->replicas > CONFIG_MAX_CONTAINERS) {
-		diag(ps->d, ps->file, ps->seen[K_REPLICAS] ? ps->seen[K_REPLICAS] : t->line,
-		     "too many containers (CONFIG_MAX_CONTAINERS=%d)", CONFIG_MAX_CONTAINERS);
+		conf_report(ps->d, ps->file, ps->seen[K_REPLICAS] ? ps->seen[K_REPLICAS] : t->line,
+			    "too many containers (CONFIG_MAX_CONTAINERS=%d)",
+			    CONFIG_MAX_CONTAINERS);
 		return;
 	}
 	for (i = 1; i <= t->replicas; i++) {
 		c->ctr[c->nctr] = *t;
-		inst_setup(c, &c->ctr[c->nctr], i, t->replicas, ps->d);
+		conf_inst_setup(c, &c->ctr[c->nctr], i, t->replicas, ps->d);
 		c->nctr++;
 	}
 }
@@ -1743,7 +1416,7 @@ static void ps_begin(struct pstate *ps, struct conf *c, const char *name, struct
 	memset(ps, 0, offsetof(struct pstate, t));
 	ps->c = c;
 	ps->d = d;
-	ps->file = astr(c, name, strlen(name));
+	ps->file = conf_astr(c, name, strlen(name));
 	if (!ps->file) {
 		ps->file = "?";
 		perr(ps, "config too big for the string arena (CONFIG_CONF_ARENA_KB=%d)",
@@ -1788,23 +1461,24 @@ static int parse_fd(struct conf *c, int fd, const char *name, struct conf_diag *
 	ssize_t n;
 
 	if (fstat(fd, &st) < 0) {
-		diag(d, name, 0, "cannot stat: %s", strerror(errno));
+		conf_report(d, name, 0, "cannot stat: %s", strerror(errno));
 		return -errno;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		diag(d, name, 0, "not a regular file");
+		conf_report(d, name, 0, "not a regular file");
 		return -EINVAL;
 	}
 	/* like sshd: a config anyone else can write is a config anyone can own us with */
 	if (st.st_mode & 022)
-		diag(d, name, 0, "is group- or world-writable; refusing it (chmod go-w %s)", name);
+		conf_report(d, name, 0, "is group- or world-writable; refusing it (chmod go-w %s)",
+			    name);
 	ps_begin(&ps, c, name, d);
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			diag(d, name, 0, "read error: %s", strerror(errno));
+			conf_report(d, name, 0, "read error: %s", strerror(errno));
 			break;
 		}
 		if (n == 0)
@@ -1838,11 +1512,12 @@ static int load_dir(struct conf *c, const char *dir, struct conf_diag *d)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		diag(d, dir, 0, "cannot open directory: %s", strerror(errno));
+		conf_report(d, dir, 0, "cannot open directory: %s", strerror(errno));
 		return -errno;
 	}
 	if (fstat(fd, &st) == 0 && (st.st_mode & 022))
-		diag(d, dir, 0, "is group- or world-writable; refusing it (chmod go-w %s)", dir);
+		conf_report(d, dir, 0, "is group- or world-writable; refusing it (chmod go-w %s)",
+			    dir);
 	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		long off = 0;
 
@@ -1865,10 +1540,10 @@ static int load_dir(struct conf *c, const char *dir, struct conf_diag *d)
 		}
 	}
 	if (got < 0)
-		diag(d, dir, 0, "cannot read directory: %s", strerror(errno));
+		conf_report(d, dir, 0, "cannot read directory: %s", strerror(errno));
 	if (overflow)
-		diag(d, dir, 0, "too many *.conf files (CONFIG_CONF_MAX_FILES=%d)",
-		     CONFIG_CONF_MAX_FILES);
+		conf_report(d, dir, 0, "too many *.conf files (CONFIG_CONF_MAX_FILES=%d)",
+			    CONFIG_CONF_MAX_FILES);
 	/* name order, byte-wise like LC_ALL=C ls: insertion sort of at most a few dozen */
 	for (i = 1; i < n; i++) {
 		int x = order[i];
@@ -1883,7 +1558,7 @@ static int load_dir(struct conf *c, const char *dir, struct conf_diag *d)
 		snprintf(path, sizeof(path), "%s/%s", dir, names[order[i]]);
 		ffd = openat(fd, names[order[i]], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (ffd < 0) {
-			diag(d, path, 0, "cannot open: %s", strerror(errno));
+			conf_report(d, path, 0, "cannot open: %s", strerror(errno));
 			continue;
 		}
 		parse_fd(c, ffd, path, d);
@@ -1904,7 +1579,7 @@ int conf_load(struct conf *c, const char *file, const char *confdir, struct conf
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
-		diag(d, file, 0, "cannot open: %s", strerror(errno));
+		conf_report(d, file, 0, "cannot open: %s", strerror(errno));
 		return r;
 	}
 	r = parse_fd(c, fd, file, d);
@@ -1914,325 +1589,4 @@ int conf_load(struct conf *c, const char *file, const char *confdir, struct conf
 	if (confdir)
 		load_dir(c, confdir, d);
 	return conf_finish(c, d);
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Cross-section checks                                                                 */
-
-static int sec_index(struct conf *c, const char *section)
-{
-	int i;
-
-	for (i = 0; i < c->nctr; i++)
-		if (!strcmp(c->ctr[i].section, section))
-			return i;
-	return -1;
-}
-
-static void check_depends(struct conf *c, struct conf_diag *d)
-{
-	/* nodes: the first instance of each section; edges: its depends */
-	int node[CONFIG_MAX_CONTAINERS], color[CONFIG_MAX_CONTAINERS];
-	int stack[CONFIG_MAX_CONTAINERS], edge[CONFIG_MAX_CONTAINERS];
-	int idx[CONFIG_MAX_CONTAINERS]; /* ctr index -> node */
-	int nn = 0, i, j;
-
-	for (i = 0; i < c->nctr; i++) {
-		struct conf_ctr *x = &c->ctr[i];
-
-		if (i && !strcmp(c->ctr[i - 1].section, x->section)) {
-			idx[i] = idx[i - 1];
-			continue;
-		}
-		idx[i] = nn;
-		node[nn++] = i;
-		for (j = 0; j < x->ndepends; j++)
-			if (sec_index(c, x->depends[j]) < 0)
-				diag(d, x->file, x->depends_line[j], "depends=%s: no container [%s]",
-				     x->depends[j], x->depends[j]);
-	}
-	/* depth-first search; an edge to a node on the stack closes a cycle */
-	memset(color, 0, sizeof(int) * nn);
-	for (i = 0; i < nn; i++) {
-		int sp = 0;
-
-		if (color[i])
-			continue;
-		stack[sp] = i, edge[sp] = 0, sp++;
-		color[i] = 1;
-		while (sp) {
-			int u = stack[sp - 1];
-			struct conf_ctr *x = &c->ctr[node[u]];
-			int e = edge[sp - 1]++, ti, v;
-
-			if (e >= x->ndepends) {
-				color[u] = 2;
-				sp--;
-				continue;
-			}
-			ti = sec_index(c, x->depends[e]);
-			if (ti < 0)
-				continue;
-			v = idx[ti];
-			if (color[v] == 0) {
-				color[v] = 1;
-				stack[sp] = v, edge[sp] = 0, sp++;
-			} else if (color[v] == 1) {
-				char msg[400];
-				size_t o = 0;
-				int k;
-
-				for (k = 0; k < sp && stack[k] != v; k++)
-					;
-				for (; k < sp && o < sizeof(msg); k++)
-					o += snprintf(msg + o, sizeof(msg) - o, "%s -> ",
-						      c->ctr[node[stack[k]]].section);
-				if (o < sizeof(msg))
-					snprintf(msg + o, sizeof(msg) - o, "%s",
-						 c->ctr[node[v]].section);
-				diag(d, x->file, x->depends_line[e], "dependency cycle: %s", msg);
-			}
-		}
-	}
-}
-
-static bool ip_used(struct conf *c, uint32_t a, int except)
-{
-	int i;
-
-	for (i = 0; i < c->nctr; i++)
-		if (i != except && c->ctr[i].net == CONF_NET_BRIDGE && c->ctr[i].ip.s_addr &&
-		    ntohl(c->ctr[i].ip.s_addr) == a)
-			return true;
-	return false;
-}
-
-/* explicit addresses inside the subnet and unique; free ones assigned in table order
- * to instances that have none yet (an instance keeps its address across conf_scale) */
-static void check_net(struct conf *c, struct conf_diag *d)
-{
-	uint32_t br = ntohl(c->subnet_addr.s_addr);
-	uint32_t mask = 0xffffffffu << (32 - c->subnet_prefix);
-	uint32_t net = br & mask, bcast = net | ~mask, next = br;
-	static const char *const proto[] = { [IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp" };
-	uint8_t used[2][65536 / 8];
-	char sub[INET_ADDRSTRLEN], ab[INET_ADDRSTRLEN];
-	int i, j, k;
-
-	inet_ntop(AF_INET, &c->subnet_addr, sub, sizeof(sub));
-	for (i = 0; i < c->nctr; i++) {
-		struct conf_ctr *x = &c->ctr[i];
-		uint32_t a = ntohl(x->ip.s_addr);
-
-		if (x->net != CONF_NET_BRIDGE || x->ip_auto)
-			continue;
-		inet_ntop(AF_INET, &x->ip, ab, sizeof(ab));
-		if ((a & mask) != net)
-			diag(d, x->file, x->ip_line, "ip %s is outside subnet %s/%d", ab, sub,
-			     c->subnet_prefix);
-		else if (a == br)
-			diag(d, x->file, x->ip_line, "ip %s is the bridge address", ab);
-		else if (a == net || a == bcast)
-			diag(d, x->file, x->ip_line, "ip %s is the %s address of subnet %s/%d",
-			     ab, a == net ? "network" : "broadcast", sub, c->subnet_prefix);
-		for (j = 0; j < i; j++)
-			if (c->ctr[j].net == CONF_NET_BRIDGE && c->ctr[j].ip.s_addr == x->ip.s_addr)
-				diag(d, x->file, x->ip_line, "ip %s already used by %s (%s:%d)", ab,
-				     c->ctr[j].name, c->ctr[j].file,
-				     c->ctr[j].ip_auto ? c->ctr[j].line : c->ctr[j].ip_line);
-	}
-	for (i = 0; i < c->nctr; i++) {
-		struct conf_ctr *x = &c->ctr[i];
-		uint32_t tries;
-
-		if (x->net != CONF_NET_BRIDGE || !x->ip_auto || x->ip.s_addr)
-			continue;
-		/* the addresses following the bridge's, wrapping round the subnet */
-		for (tries = 0; tries <= ~mask; tries++) {
-			next = next + 1 > bcast - 1 ? net + 1 : next + 1;
-			if (next != br && !ip_used(c, next, i))
-				break;
-		}
-		if (tries > ~mask) {
-			diag(d, x->file, x->line, "no free address left in subnet %s/%d for %s",
-			     sub, c->subnet_prefix, x->name);
-			continue;
-		}
-		x->ip.s_addr = htonl(next);
-	}
-
-	/* published host ports: one owner per port and protocol */
-	memset(used, 0, sizeof(used));
-	for (i = 0; i < c->nctr; i++) {
-		struct conf_ctr *x = &c->ctr[i];
-
-		if (x->net != CONF_NET_BRIDGE)
-			continue;
-		for (k = 0; k < x->nport; k++) {
-			struct conf_port *p = &x->port[k];
-			int pi = p->proto == IPPROTO_UDP;
-			int bit = p->host;
-
-			if (!(used[pi][bit / 8] & (1 << (bit % 8)))) {
-				used[pi][bit / 8] |= 1 << (bit % 8);
-				continue;
-			}
-			/* find the first owner for the message */
-			for (j = 0; j <= i; j++) {
-				struct conf_ctr *o = &c->ctr[j];
-				int m, mend = j == i ? k : o->nport;
-
-				if (o->net != CONF_NET_BRIDGE)
-					continue;
-				for (m = 0; m < mend; m++)
-					if (o->port[m].host == p->host && o->port[m].proto == p->proto)
-						break;
-				if (m < mend) {
-					diag(d, x->file, x->port_line[k],
-					     "host port %u/%s already published by %s (%s:%d)",
-					     p->host, proto[p->proto], o->name, o->file,
-					     o->port_line[m]);
-					break;
-				}
-			}
-		}
-	}
-}
-
-static void check_names(struct conf *c, struct conf_diag *d)
-{
-	int i, j;
-
-	for (i = 0; i < c->nctr; i++)
-		for (j = 0; j < i; j++)
-			if (!strcmp(c->ctr[i].name, c->ctr[j].name)) {
-				diag(d, c->ctr[i].file, c->ctr[i].line,
-				     "container name %s clashes with %s from [%s] (%s:%d)",
-				     c->ctr[i].name, c->ctr[j].name, c->ctr[j].section,
-				     c->ctr[j].file, c->ctr[j].line);
-				break;
-			}
-}
-
-/* a fixed, locally administered MAC derived from the bridge name and subnet, so the
- * bridge keeps its address across boots (FNV-1a) */
-static void derive_mac(struct conf *c)
-{
-	uint64_t h = 1469598103934665603ULL;
-	const unsigned char *p = (const unsigned char *)c->bridge;
-	int i;
-
-	for (; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	for (i = 0; i < 4; i++)
-		h = (h ^ ((const unsigned char *)&c->subnet_addr)[i]) * 1099511628211ULL;
-	for (i = 0; i < 6; i++)
-		c->bridge_mac[i] = h >> (8 * i);
-	c->bridge_mac[0] = (c->bridge_mac[0] & 0xfe) | 0x02;
-}
-
-int conf_finish(struct conf *c, struct conf_diag *d)
-{
-	struct conf_diag local = { 0 };
-
-	if (!d)
-		d = &local;
-	check_names(c, d);
-	check_depends(c, d);
-	if (CONFIG_NET)
-		check_net(c, d);
-	if (!c->bridge_mac_set)
-		derive_mac(c);
-	return d->nerr ? -EINVAL : 0;
-}
-
-struct conf_ctr *conf_find(struct conf *c, const char *name)
-{
-	int i;
-
-	for (i = 0; i < c->nctr; i++)
-		if (!strcmp(c->ctr[i].name, name))
-			return &c->ctr[i];
-	return NULL;
-}
-
-int conf_scale(struct conf *c, const char *section, int n, struct conf_diag *d)
-{
-	struct conf_diag local = { 0 };
-	struct conf_ctr first;
-	size_t arena0 = c->arena_used;
-	int f, cur = 0, nctr0 = c->nctr, nerr, j;
-
-	if (!d)
-		d = &local;
-	nerr = d->nerr;
-	f = sec_index(c, section);
-	if (f < 0) {
-		diag(d, "scale", 0, "no container [%.64s]", section);
-		return -ENOENT;
-	}
-	while (f + cur < c->nctr && !strcmp(c->ctr[f + cur].section, section))
-		cur++;
-	if (n < 1 || n > CONFIG_MAX_CONTAINERS) {
-		diag(d, c->ctr[f].file, c->ctr[f].line, "replicas=%d: out of range 1..%d", n,
-		     CONFIG_MAX_CONTAINERS);
-		return -ERANGE;
-	}
-	if (c->nctr - cur + n > CONFIG_MAX_CONTAINERS) {
-		diag(d, c->ctr[f].file, c->ctr[f].line,
-		     "too many containers (CONFIG_MAX_CONTAINERS=%d)", CONFIG_MAX_CONTAINERS);
-		return -ENOSPC;
-	}
-	if (n == cur)
-		return 0;
-	if (n > 1 && !c->ctr[f].ip_auto) {
-		diag(d, c->ctr[f].file, c->ctr[f].ip_line,
-		     "ip= cannot be combined with replicas=%d (one address, %d instances)", n, n);
-		return -EINVAL;
-	}
-	/* Shrinking removes instances and renames at most one; what could fail is a full
-	 * arena for the renamed one's hostname, so make sure of the room first and the
-	 * shrink cannot fail half-way. */
-	if (n < cur && n == 1 && sizeof(c->arena) - c->arena_used < 128) {
-		diag(d, c->ctr[f].file, c->ctr[f].line,
-		     "config too big for the string arena (CONFIG_CONF_ARENA_KB=%d)",
-		     CONFIG_CONF_ARENA_KB);
-		return -ENOSPC;
-	}
-	first = c->ctr[f];
-	/* move the sections behind this one, then fill or drop the instances */
-	memmove(&c->ctr[f + n], &c->ctr[f + cur], (c->nctr - f - cur) * sizeof(c->ctr[0]));
-	for (j = cur; j < n; j++)
-		c->ctr[f + j] = first;
-	c->nctr += n - cur;
-	for (j = 0; j < n; j++) {
-		struct conf_ctr *x = &c->ctr[f + j];
-
-		/* existing instances keep their name and address unless the naming scheme
-		 * changes (1 <-> N) */
-		if (j >= cur || (cur == 1) != (n == 1)) {
-			struct in_addr keep = x->ip;
-
-			inst_setup(c, x, j + 1, n, d);
-			if (j < cur)
-				x->ip = keep;
-		} else {
-			x->replicas = n;
-		}
-	}
-	if (CONFIG_NET && d->nerr == nerr)
-		check_net(c, d);
-	if (d->nerr == nerr)
-		check_names(c, d);
-	if (d->nerr != nerr) {
-		/* only growing can fail (see above): put the table back as it was */
-		memmove(&c->ctr[f + cur], &c->ctr[f + n], (c->nctr - f - n) * sizeof(c->ctr[0]));
-		c->nctr = nctr0;
-		for (j = 0; j < cur; j++)
-			c->ctr[f + j].replicas = cur;
-		c->ctr[f] = first;
-		c->arena_used = arena0;
-		return -EINVAL;
-	}
-	return 0;
 }

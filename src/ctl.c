@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,8 +33,8 @@ bool ctl_token_ok(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
 			return false;
 	}
 	return true;
@@ -136,7 +138,8 @@ int ctl_decode(const char *line, size_t len, struct ctl_req *r, struct cabin_err
 		for (n = 1; n < len && line[n] != ' '; n++)
 			;
 		if (!ctl_token_ok(line + 1, n - 1))
-			return err_set(e, 0, "bad token (want @[A-Za-z0-9_-]{1,%d})", CTL_TOKEN_MAX);
+			return err_set(e, 0, "bad token (want @[A-Za-z0-9_-]{1,%d})",
+				       CTL_TOKEN_MAX);
 		memcpy(r->token, line + 1, n - 1);
 		r->token[n - 1] = 0;
 		i = n;
@@ -312,7 +315,9 @@ void ctl_reply_end(struct ctl_reply *rp, int code, const char *msg)
 		for (i = 0; msg && msg[i] && i < sizeof(m) - 1; i++)
 			m[i] = (unsigned char)msg[i] < ' ' || msg[i] == 0x7f ? ' ' : msg[i];
 		m[i] = 0;
-		ctl_reply_line(rp, "err %d %s", code, i ? m : "failed");
+		/* a -errno by mistake still reads as "failed" to the client */
+		ctl_reply_line(rp, "err %d %s", code > 0 && code < 126 ? code : 1,
+			       i ? m : "failed");
 	}
 	ctl_reply_flush(rp);
 	drop(rp);
@@ -357,7 +362,7 @@ void ctl_reply_open(struct ctl_reply *rp, const char *rundir, const char *token)
 		return;
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return;		/* ENXIO: the client has gone */
+		return; /* ENXIO: the client has gone */
 	if (fstat(fd, &st) < 0 || !fifo_ours(&st) || st.st_dev != lst.st_dev ||
 	    st.st_ino != lst.st_ino) {
 		close(fd);
@@ -408,16 +413,43 @@ fail:
 	return -e->code;
 }
 
-static char inbuf[2 * PIPE_BUF];	/* .bss, not .data */
+static char inbuf[2 * PIPE_BUF]; /* .bss, not .data */
 
 /* the partial line of the listening FIFO between reads (and between calls when a
  * batch ends in the middle of the data) */
 static struct {
 	int fd;
 	size_t len;
-	bool skip;		/* dropping the rest of an oversized line */
+	bool skip; /* dropping the rest of an oversized line */
 	char *buf;
 } in = { .fd = -1, .buf = inbuf };
+
+/* remove reply FIFOs that clients killed with SIGKILL left behind; a minute old at
+ * least, so that a client racing with our start keeps its own */
+static void sweep(int rfd)
+{
+	char buf[2048];
+	long n, off;
+
+	while ((n = syscall(SYS_getdents64, rfd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			/* struct linux_dirent64: ino, off, reclen, type, name */
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+			struct stat st;
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (!ctl_token_ok(name, strlen(name)))
+				continue;
+			if (fstatat(rfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISFIFO(st.st_mode))
+				continue;
+			if (st.st_mtime < time(NULL) - 60)
+				unlinkat(rfd, name, 0);
+		}
+	}
+}
 
 int ctl_listen(const char *rundir, struct cabin_err *e)
 {
@@ -434,6 +466,7 @@ int ctl_listen(const char *rundir, struct cabin_err *e)
 		close(dfd);
 		return rfd;
 	}
+	sweep(rfd);
 	close(rfd);
 	snprintf(show, sizeof(show), "%s/ctl", rundir);
 	if (mkfifoat(dfd, "ctl", 0600) < 0 && errno != EEXIST) {
@@ -447,12 +480,14 @@ int ctl_listen(const char *rundir, struct cabin_err *e)
 	}
 	if (!S_ISFIFO(lst.st_mode)) {
 		fd = err_set(e, EPERM, "refusing %s: not a FIFO (%s)", show,
-			     S_ISLNK(lst.st_mode) ? "a symlink" :
-			     S_ISREG(lst.st_mode) ? "a regular file" : "some other file");
+			     S_ISLNK(lst.st_mode)   ? "a symlink"
+			     : S_ISREG(lst.st_mode) ? "a regular file"
+						    : "some other file");
 		goto out;
 	}
 	if (lst.st_uid != geteuid() || (lst.st_mode & 07777) != 0600) {
-		fd = err_set(e, EPERM, "refusing %s: FIFO owned by uid %u with mode %04o, want ours and 0600",
+		fd = err_set(e, EPERM,
+			     "refusing %s: FIFO owned by uid %u with mode %04o, want ours and 0600",
 			     show, (unsigned)lst.st_uid, (unsigned)(lst.st_mode & 07777));
 		goto out;
 	}
@@ -480,8 +515,7 @@ out:
 
 typedef void (*ctl_handler)(struct ctl_req *r, struct ctl_reply *rp, void *ctx);
 
-static void handle(const char *line, size_t len, const char *rundir, ctl_handler on_req,
-		   void *ctx)
+static void handle(const char *line, size_t len, const char *rundir, ctl_handler on_req, void *ctx)
 {
 	struct ctl_reply rp;
 	struct cabin_err e;
@@ -502,25 +536,23 @@ static void handle(const char *line, size_t len, const char *rundir, ctl_handler
 		ctl_reply_end(&rp, EXIT_REFUSED, "no reply");
 }
 
-/* handle the complete lines in the buffer, keep the partial one */
-static int scan(const char *rundir, ctl_handler on_req, void *ctx)
+/* handle every complete line in the buffer, keep the partial one */
+static void scan(const char *rundir, ctl_handler on_req, void *ctx)
 {
 	char *p = in.buf, *end = in.buf + in.len, *nl;
 	size_t rest;
-	int n = 0;
 
-	while (n < CTL_SERVE_BATCH && (nl = memchr(p, '\n', end - p))) {
+	while ((nl = memchr(p, '\n', end - p))) {
 		if (in.skip)
-			in.skip = false;	/* the tail of an oversized line ends here */
+			in.skip = false; /* the tail of an oversized line ends here */
 		else
 			handle(p, nl - p, rundir, on_req, ctx);
-		n++;
 		p = nl + 1;
 	}
 	rest = end - p;
 	if (in.skip) {
 		rest = 0;
-	} else if (rest >= PIPE_BUF && !memchr(p, '\n', rest)) {
+	} else if (rest >= PIPE_BUF) {
 		/* no '\n' within PIPE_BUF: answer from what we have (the token is at the
 		 * start), then drop up to the next newline; never wait for it */
 		handle(p, rest, rundir, on_req, ctx);
@@ -529,38 +561,47 @@ static int scan(const char *rundir, ctl_handler on_req, void *ctx)
 	}
 	memmove(in.buf, p, rest);
 	in.len = rest;
-	return n;
+}
+
+/* drained: every client's write(2) is in whole, so what is left is a write that did
+ * not end in '\n' (printf 'stop web' > ctl): a line of its own */
+static void drained(const char *rundir, ctl_handler on_req, void *ctx)
+{
+	if (in.len && !in.skip)
+		handle(in.buf, in.len, rundir, on_req, ctx);
+	in.len = 0;
+	in.skip = false;
 }
 
 int ctl_serve(int fd, const char *rundir, ctl_handler on_req, void *ctx)
 {
-	int n = 0;
+	size_t done = 0;
 	ssize_t r;
+	int avail;
 
 	if (in.fd != fd) {
 		in.fd = fd;
 		in.len = 0;
 		in.skip = false;
 	}
-	for (;;) {
-		n += scan(rundir, on_req, ctx);
-		if (n >= CTL_SERVE_BATCH || in.len == sizeof(inbuf))
-			return 0;
+	/* bounded work per call (row F7): what is left stays in the FIFO, where the
+	 * level-triggered poll sees it; never in our buffer, where it would not */
+	while (done < CTL_SERVE_BYTES) {
 		r = read(fd, in.buf + in.len, sizeof(inbuf) - in.len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno != EAGAIN)
 			return -errno;
-		if (r <= 0)
-			break;
+		if (r <= 0) {
+			drained(rundir, on_req, ctx);
+			return 0;
+		}
 		in.len += r;
+		done += r;
+		scan(rundir, on_req, ctx);
 	}
-	/* drained: every client's write(2) is in whole, so what is left is a write that
-	 * did not end in '\n' (printf 'stop web' > ctl): a line of its own */
-	if (in.len && !in.skip)
-		handle(in.buf, in.len, rundir, on_req, ctx);
-	in.len = 0;
-	in.skip = false;
+	if (ioctl(fd, FIONREAD, &avail) == 0 && avail == 0)
+		drained(rundir, on_req, ctx);
 	return 0;
 }
 
@@ -639,8 +680,8 @@ static int status_of(const char *l)
 struct rstate {
 	void (*line)(const char *l, void *ctx);
 	void *ctx;
-	char held[PIPE_BUF];	/* the last line if it looks like a status: it is one
-				 * only if EOF follows it */
+	char held[PIPE_BUF]; /* the last line if it looks like a status: it is one
+			      * only if EOF follows it */
 	bool have_held;
 };
 
@@ -700,7 +741,7 @@ static int read_reply(int fd, int timeout_ms, struct rstate *s)
 		}
 		len = buf + len - p;
 		memmove(buf, p, len);
-		if (len == sizeof(buf) - 1) {	/* a giant line: pass it on in pieces */
+		if (len == sizeof(buf) - 1) { /* a giant line: pass it on in pieces */
 			buf[len] = 0;
 			got_line(s, buf);
 			len = 0;
@@ -764,7 +805,8 @@ int ctl_call(const char *rundir, int argc, char **argv, int timeout_ms,
 			fdprintf(2, "cabin: daemon not running (no %s/reply)\n", rundir);
 			rc = EXIT_NODAEMON;
 		} else {
-			fdprintf(2, "cabin: unable to create %s: %s\n", reply_path, strerror(errno));
+			fdprintf(2, "cabin: unable to create %s: %s\n", reply_path,
+				 strerror(errno));
 		}
 		reply_path[0] = 0;
 		goto out;

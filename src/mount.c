@@ -128,9 +128,9 @@ static int mount_at(int rootfd, const char *path, const char *src, const char *t
 	int r = 0;
 
 	if (fd < 0)
-		return err_set(e, -fd, "mount %s: resolve", path);
+		return err_set(e, -fd, "mount: %s", path);
 	if (mount(src, fdpath(fd, fp), type, flags, data) < 0)
-		r = err_sys(e, "mount %s on %s", type ? type : src, path);
+		r = err_sys(e, "mount: %s on %s", type ? type : src, path);
 	close(fd);
 	return r;
 }
@@ -142,9 +142,9 @@ static int remount_at(int rootfd, const char *path, unsigned long flags, struct 
 	int r = 0;
 
 	if (fd < 0)
-		return err_set(e, -fd, "remount %s: resolve", path);
+		return err_set(e, -fd, "mount: remount %s", path);
 	if (mount(NULL, fdpath(fd, fp), NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
-		r = err_sys(e, "remount %s", path);
+		r = err_sys(e, "mount: remount %s", path);
 	close(fd);
 	return r;
 }
@@ -156,15 +156,15 @@ static int check_dir(int rootfd, const char *name, struct cabin_err *e)
 
 	if (fstatat(rootfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
-			return err_sys(e, "rootfs /%s", name);
+			return err_sys(e, "rootfs: /%s", name);
 		if (mkdirat(rootfd, name, 0755) < 0)
 			return err_sys(e, "rootfs: mkdir /%s", name);
 		return 0;
 	}
 	if (S_ISLNK(st.st_mode))
-		return err_set(e, ELOOP, "rootfs /%s is a symlink", name);
+		return err_set(e, ELOOP, "rootfs: /%s is a symlink", name);
 	if (!S_ISDIR(st.st_mode))
-		return err_set(e, ENOTDIR, "rootfs /%s", name);
+		return err_set(e, ENOTDIR, "rootfs: /%s", name);
 	return 0;
 }
 
@@ -190,7 +190,7 @@ static int mk_dev(int rootfd, struct cabin_err *e)
 		return r;
 	dfd = openat2_in(rootfd, "dev", O_RDONLY | O_DIRECTORY, IN_ROOT);
 	if (dfd < 0)
-		return err_set(e, -dfd, "open /dev");
+		return err_set(e, -dfd, "dev: open");
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		if (mknodat(dfd, nodes[i].name, S_IFCHR | 0666,
 			    makedev(nodes[i].maj, nodes[i].min)) == 0)
@@ -199,10 +199,10 @@ static int mk_dev(int rootfd, struct cabin_err *e)
 		char host[32], fp[FDPATH_MAX];
 		int fd;
 
-		snprintf(host, sizeof(host), "/dev/%s", nodes[i].name);
+		snprintf(host, sizeof(host), "dev: /dev/%s", nodes[i].name);
 		fd = openat(dfd, nodes[i].name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
 		if (fd < 0 || mount(host, fdpath(fd, fp), NULL, MS_BIND, NULL) < 0) {
-			r = err_sys(e, "/dev/%s", nodes[i].name);
+			r = err_sys(e, "dev: /dev/%s", nodes[i].name);
 			if (fd >= 0)
 				close(fd);
 			close(dfd);
@@ -212,13 +212,13 @@ static int mk_dev(int rootfd, struct cabin_err *e)
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][1], dfd, links[i][0]) < 0) {
-			r = err_sys(e, "/dev/%s", links[i][0]);
+			r = err_sys(e, "dev: /dev/%s", links[i][0]);
 			close(dfd);
 			return r;
 		}
 	if (mkdirat(dfd, "pts", 0755) < 0 || mkdirat(dfd, "shm", 01777) < 0 ||
 	    mkdirat(dfd, "mqueue", 0755) < 0) {
-		r = err_sys(e, "/dev: mkdir");
+		r = err_sys(e, "dev: mkdir");
 		close(dfd);
 		return r;
 	}
@@ -243,18 +243,18 @@ static int mk_volume(int rootfd, const struct conf_volume *v, struct cabin_err *
 	/* the source is the host's (config is trusted); the destination is the image's */
 	sfd = open(v->src, O_PATH | O_CLOEXEC);
 	if (sfd < 0)
-		return err_sys(e, "volume %s", v->src);
+		return err_sys(e, "volume: %s", v->src);
 	if (fstat(sfd, &st) < 0) {
-		r = err_sys(e, "volume %s", v->src);
+		r = err_sys(e, "volume: %s", v->src);
 		goto out;
 	}
 	dfd = mount_open_in_root(rootfd, v->dst, true, S_ISDIR(st.st_mode));
 	if (dfd < 0) {
-		r = err_set(e, -dfd, "volume %s: destination %s", v->src, v->dst);
+		r = err_set(e, -dfd, "volume: %s on %s", v->src, v->dst);
 		goto out;
 	}
 	if (mount(fdpath(sfd, fs), fdpath(dfd, fd_), NULL, MS_BIND | MS_REC, NULL) < 0)
-		r = err_sys(e, "volume %s on %s", v->src, v->dst);
+		r = err_sys(e, "volume: %s on %s", v->src, v->dst);
 	close(dfd);
 	if (!r)
 		r = remount_at(rootfd, v->dst, MS_NOSUID | MS_NODEV | (v->ro ? MS_RDONLY : 0), e);
@@ -312,10 +312,10 @@ int mount_rootfs(const struct conf_ctr *c, const struct conf *g, struct cabin_er
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return err_sys(e, "mount: make / private");
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return err_sys(e, "rootfs %s", c->rootfs);
+		return err_sys(e, "rootfs: %s", c->rootfs);
 	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return err_sys(e, "rootfs %s", c->rootfs);
+		return err_sys(e, "rootfs: %s", c->rootfs);
 
 	if ((r = check_dir(rootfd, "proc", e)) < 0 || (r = check_dir(rootfd, "sys", e)) < 0 ||
 	    (r = check_dir(rootfd, "dev", e)) < 0)
@@ -389,7 +389,7 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e)
 
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return err_sys(e, "open /");
+		return err_sys(e, "mask: open /");
 	/* mask with our own /dev/null, verified to be the null device (reliability A3) */
 	nullfd = openat2_in(rootfd, "dev/null", O_PATH, IN_ROOT | RESOLVE_NO_SYMLINKS);
 	if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
@@ -403,7 +403,7 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e)
 		if (fd == -ENOENT)
 			continue;
 		if (fd < 0 || fstat(fd, &st) < 0) {
-			r = err_set(e, fd < 0 ? -fd : errno, "mask %s", masked[i]);
+			r = err_set(e, fd < 0 ? -fd : errno, "mask: %s", masked[i]);
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode))
@@ -413,7 +413,7 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e)
 			r = mount(fdpath(nullfd, np), fdpath(fd, fp), NULL, MS_BIND, NULL);
 		close(fd);
 		if (r < 0) {
-			r = err_sys(e, "mask %s", masked[i]);
+			r = err_sys(e, "mask: %s", masked[i]);
 			goto out;
 		}
 	}

@@ -109,7 +109,7 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 
 	*ngroups = 0;
 	if (!un || un >= sizeof(name) || (colon && strlen(colon + 1) >= sizeof(group)))
-		return err_set(e, EINVAL, "user %s: invalid", user);
+		return err_set(e, EINVAL, "user: %s: invalid", user);
 	memcpy(name, user, un);
 	name[un] = 0;
 	if (colon)
@@ -152,7 +152,7 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		close(l.fd);
 	}
 	if (!uid_known)
-		return err_set(e, ENOENT, "user %s: not found in the container's /etc/passwd", name);
+		return err_set(e, ENOENT, "user: %s: not found in the container's /etc/passwd", name);
 	if (!gid_known && !colon)
 		*gid = 0;
 
@@ -186,7 +186,7 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		close(l.fd);
 	}
 	if (colon && !gid_known)
-		return err_set(e, ENOENT, "user %s: group %s not found in the container's /etc/group",
+		return err_set(e, ENOENT, "user: %s: group %s not found in the container's /etc/group",
 			       user, group);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -38,8 +39,10 @@ static int usage_err(const char *what)
 static void ctr_defaults(struct conf_ctr *c)
 {
 	memset(c, 0, sizeof(*c));
-	strcpy(c->name, "run");
+	/* unique, so that concurrent runs never share (or kill) a cgroup */
+	snprintf(c->name, sizeof(c->name), "run-%d", (int)getpid());
 	strcpy(c->section, "run");
+	c->hostname = "cabin";
 	c->workdir = "/";
 	c->umask = 022;
 	c->rlimit_nofile = 1024;

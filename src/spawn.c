@@ -72,11 +72,11 @@ static int write_file(const char *path, const char *val, struct cabin_err *e)
 	ssize_t n;
 
 	if (fd < 0)
-		return err_sys(e, "open %s", path);
+		return err_sys(e, "%s", path);
 	n = write(fd, val, strlen(val));
 	close(fd);
 	if (n < 0)
-		return err_sys(e, "write %s", path);
+		return err_sys(e, "%s", path);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static int set_sysctls(const struct conf_ctr *c, struct cabin_err *e)
 		size_t n = snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctl[i].key);
 
 		if (n >= sizeof(path))
-			return err_set(e, ENAMETOOLONG, "sysctl %s", c->sysctl[i].key);
+			return err_set(e, ENAMETOOLONG, "sysctl: %s", c->sysctl[i].key);
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')
 				*p = '/';
@@ -142,14 +142,14 @@ static int set_identity(const struct conf_ctr *c, uid_t uid, gid_t gid, const gi
 			int ngroups, struct cabin_err *e)
 {
 	if (setgroups(ngroups, groups) < 0)
-		return err_sys(e, "setgroups");
+		return err_sys(e, "user: setgroups");
 	/* keep the permitted set across the uid change; drop_caps() sets it after */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return err_sys(e, "keepcaps");
+		return err_sys(e, "user: keepcaps");
 	if (setresgid(gid, gid, gid) < 0)
-		return err_sys(e, "setresgid %u", (unsigned)gid);
+		return err_sys(e, "user: setresgid %u", (unsigned)gid);
 	if (setresuid(uid, uid, uid) < 0)
-		return err_sys(e, "setresuid %u", (unsigned)uid);
+		return err_sys(e, "user: setresuid %u", (unsigned)uid);
 	return 0;
 }
 
@@ -213,7 +213,7 @@ static int exec_cmd(const char *const *argv, const char **envp, struct cabin_err
 
 	if (strchr(cmd, '/')) {
 		execve(cmd, (char *const *)argv, (char *const *)envp);
-		return err_sys(e, "exec %s", cmd);
+		return err_sys(e, "exec: %s", cmd);
 	}
 	for (const char *p = default_path; *p;) {
 		const char *end = strchrnul(p, ':');
@@ -228,7 +228,7 @@ static int exec_cmd(const char *const *argv, const char **envp, struct cabin_err
 		}
 		p = *end ? end + 1 : end;
 	}
-	return err_set(e, saved, "exec %s", cmd);
+	return err_set(e, saved, "exec: %s", cmd);
 }
 
 /* Everything after the parent's go. Returns only on failure. */
@@ -285,13 +285,13 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 		int fd = o->stdio[i] >= 0 ? o->stdio[i] : devnull;
 
 		if (fd < 0)
-			return err_sys(e, "open /dev/null");
+			return err_sys(e, "stdio: /dev/null");
 		if (fd == i) {
 			fcntl(fd, F_SETFD, 0);
 			continue;
 		}
 		if (dup2(fd, i) < 0)
-			return err_sys(e, "stdio");
+			return err_sys(e, "stdio: dup2");
 	}
 
 	if (write_file("/proc/self/oom_score_adj", "0", e) < 0)
@@ -301,7 +301,7 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 		struct rlimit core = { 0, 0 };
 
 		if (c->rlimit_nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
-			return err_sys(e, "rlimit nofile %llu", (unsigned long long)c->rlimit_nofile);
+			return err_sys(e, "rlimit: nofile %llu", (unsigned long long)c->rlimit_nofile);
 		setrlimit(RLIMIT_CORE, &core);
 	}
 	umask(c->umask);
@@ -320,16 +320,16 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 		char cwd[PATH_MAX];
 
 		if (chdir(wd) < 0)
-			return err_sys(e, "chdir %s", wd);
+			return err_sys(e, "workdir: %s", wd);
 		/* reliability B2: a workdir such as /proc/self/fd/N must not leave us outside */
 		if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-			return err_set(e, EPERM, "chdir %s: outside the container", wd);
+			return err_set(e, EPERM, "workdir: %s: outside the container", wd);
 	}
 	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "no_new_privs");
 
 	if (build_env(c, home, host, envp, envbuf, sizeof(envbuf)) < 0)
-		return err_set(e, ENAMETOOLONG, "environment");
+		return err_set(e, ENAMETOOLONG, "env: too long");
 	for (int i = 0; i <= c->argc; i++)
 		argv[i] = c->argv[i];
 	if (c->argc == 0)

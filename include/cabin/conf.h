@@ -167,7 +167,7 @@ struct conf {
 	int nctr;
 	int nfiles;			/* buffers parsed; global keys only in the first */
 
-	/* arena for every string above; private to conf.c */
+	/* arena for every string above; private to conf*.c */
 	size_t arena_used;
 	char arena[CONFIG_CONF_ARENA_KB * 1024];
 };

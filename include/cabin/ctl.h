@@ -56,24 +56,24 @@
 #include "cabin/err.h"
 
 #define CTL_TOKEN_MAX 32
-#define CTL_MAX_ARGS 64		/* verb included */
+#define CTL_MAX_ARGS 64 /* verb included */
 #define CTL_VERB_MAX 16
-/* requests handled per ctl_serve() call, so a flood cannot starve the loop (row F7);
- * the rest stays in the FIFO and the level-triggered poll comes back */
-#define CTL_SERVE_BATCH 64
+/* bytes read per ctl_serve() call, so a flood cannot starve the loop (row F7); the
+ * rest stays in the FIFO and the level-triggered poll comes back */
+#define CTL_SERVE_BYTES 16384
 
 struct ctl_req {
-	char token[CTL_TOKEN_MAX + 1];	/* "" = fire-and-forget */
-	int argc;			/* argv[0] is the verb */
-	char *argv[CTL_MAX_ARGS + 1];	/* decoded, point into buf */
+	char token[CTL_TOKEN_MAX + 1]; /* "" = fire-and-forget */
+	int argc;		       /* argv[0] is the verb */
+	char *argv[CTL_MAX_ARGS + 1];  /* decoded, point into buf */
 	char buf[PIPE_BUF + 1];
 };
 
 /* A reply in progress: buffered, written without blocking. */
 struct ctl_reply {
-	int fd;				/* -1: no reply wanted or client gone */
+	int fd; /* -1: no reply wanted or client gone */
 	size_t len;
-	bool inrec;			/* a kv record is open (ctl_reply_kv) */
+	bool inrec; /* a kv record is open (ctl_reply_kv) */
 	char buf[PIPE_BUF];
 };
 
@@ -81,7 +81,8 @@ struct ctl_reply {
  * RUNDIR/ctl (0600, owned by us, a FIFO, not a symlink) and open it
  * O_RDWR|O_NONBLOCK|O_CLOEXEC. An existing RUNDIR (or reply/) must be a real directory
  * owned by us and not writable by group/other (refused otherwise); read/search bits
- * for group/other are removed. Returns the fd or -errno with e filled. */
+ * for group/other are removed. Reply FIFOs over a minute old (left by clients killed
+ * with SIGKILL) are removed. Returns the fd or -errno with e filled. */
 int ctl_listen(const char *rundir, struct cabin_err *e);
 /* Decode one request line (without '\n'). -EINVAL with e filled when malformed; the
  * token, if it could be read, is kept in r->token so the error can be answered. */
@@ -89,7 +90,8 @@ int ctl_decode(const char *line, size_t len, struct ctl_req *r, struct cabin_err
 /* Read what is available on the FIFO (non-blocking), split into lines, decode each and
  * call on_req with the reply already opened (fd -1 for fire-and-forget); malformed or
  * oversized lines are answered with "err 2 ..." when they carry a token, dropped
- * otherwise. At most CTL_SERVE_BATCH requests per call. on_req must end
+ * otherwise. Reads at most about CTL_SERVE_BYTES per call and handles every complete line
+ * read, so nothing waits in our buffer unseen by poll. on_req must end
  * (ctl_reply_end) or detach the reply; one it leaves open is ended with
  * "err 1 no reply". Keeps the partial line of one FIFO in static storage (one
  * listening FIFO per process). The process must ignore SIGPIPE. Returns 0, or -errno

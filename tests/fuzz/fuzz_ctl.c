@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		int i;
 
-		/* a call stops after CTL_SERVE_BATCH lines: 4096 bytes need at most 64 */
+		/* a call reads about CTL_SERVE_BYTES at most: 4096 bytes need one */
 		for (i = 0; i < 128; i++)
 			if (ctl_serve(p[0], "/nonexistent-cabin-fuzz", on_req, NULL) < 0)
 				abort();

@@ -231,9 +231,12 @@ t_rc "unknown command: usage on stderr, nothing on stdout" 0 \
 	sh -c "grep -q usage '$T/.stderr' && ! [ -s '$T/.stdout' ]"
 
 # --- the parser never allocates (the daemon reparses on reload) -----------------------
-if [ -f "$TOP/build/obj/conf.o" ] && command -v nm > /dev/null; then
-	t_rc "conf.o calls no malloc/stdio/opendir/getpw*" 1 sh -c \
-		"nm -u '$TOP/build/obj/conf.o' | grep -Ew 'malloc|calloc|realloc|free|strdup|strndup|asprintf|fopen|fdopen|opendir|fdopendir|getpwnam|getpwuid|getgrnam|setenv'"
+O=$TOP/build/obj
+if [ -f "$O/conf.o" ] && [ -f "$O/confval.o" ] && [ -f "$O/confcheck.o" ] &&
+   command -v nm > /dev/null; then
+	t "conf*.o reference symbols (the check below can see)" sh -c "nm -u $O/conf.o | grep -qw open"
+	t_rc "conf*.o call no malloc/stdio/opendir/getpw*" 1 sh -c \
+		"nm -u $O/conf.o $O/confval.o $O/confcheck.o | grep -Ew 'malloc|calloc|realloc|free|strdup|strndup|asprintf|fopen|fdopen|opendir|fdopendir|getpwnam|getpwuid|getgrnam|setenv'"
 else
 	skip "conf.o calls no allocator (no build/obj/conf.o or nm)"
 fi

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -380,6 +382,39 @@ static void test_defaults(void **state)
 	inet_pton(AF_INET, "10.88.0.2", &a);
 	assert_int_equal(c.ctr[0].ip.s_addr, a.s_addr);
 	assert_true(c.ctr[0].ip_auto);
+}
+
+static void test_syntax(void **state)
+{
+	struct conf_ctr *x;
+
+	expect_ok("# comment\n"
+		  "   # indented comment\n"
+		  "\n"
+		  "\t\n"
+		  "[ spaced ]\n"
+		  "rootfs = /r\n"
+		  "\tcmd\t=\t/bin/echo   a\t\"\"  \"#not a comment\"\n"
+		  "env=COLOR=#fff\n"
+		  "health=none\n"
+		  "restart=on-failure\n"
+		  "[d2]\nrootfs=/r\ncmd=x\ndepends=spaced\nreplicas=2\n"
+		  "[d3]\nrootfs=/r\ncmd=x\ndepends=d2\n");
+	x = conf_find(&c, "spaced");
+	assert_non_null(x);
+	assert_int_equal(x->argc, 4);
+	assert_string_equal(x->argv[1], "a");
+	assert_string_equal(x->argv[2], ""); /* "" is an empty word */
+	assert_string_equal(x->argv[3], "#not a comment");
+	assert_string_equal(x->env[0], "COLOR=#fff");
+	assert_int_equal(x->health, CONF_HEALTH_NONE);
+	assert_int_equal(x->restart, CONF_RESTART_ON_FAILURE);
+	assert_int_equal(x->restart_max, 0);
+	assert_non_null(conf_find(&c, "d2-2"));
+	/* a cycle through a replicated section names sections, not instances */
+	expect_err("[a]\nrootfs=/r\ncmd=x\nreplicas=2\ndepends=b\n"
+		   "[b]\nrootfs=/r\ncmd=x\ndepends=a\n",
+		   9, "dependency cycle: a -> b -> a");
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -989,9 +1024,17 @@ static void test_caps_signals(void **state)
 	assert_false(m & (1ULL << conf_cap_number("NET_RAW")));
 	assert_false(m & (1ULL << conf_cap_number("SYS_ADMIN")));
 	assert_false(m & (1ULL << conf_cap_number("MKNOD")));
-	/* our table agrees with the kernel's numbering as libc knows it */
-	for (i = 0; i < 41; i++)
-		assert_int_equal(conf_cap_number(conf_cap_name(i)), i);
+	/* our table agrees with libcap's names for the same numbers */
+	for (i = 0; i < 41; i++) {
+		char *lc = cap_to_name(i);
+		char want[64];
+
+		assert_non_null(lc);
+		snprintf(want, sizeof(want), "cap_%s", conf_cap_name(i));
+		assert_int_equal(strcasecmp(lc, want), 0);
+		assert_int_equal(conf_cap_number(lc), i);
+		cap_free(lc);
+	}
 
 	assert_int_equal(conf_signal_number("TERM"), SIGTERM);
 	assert_int_equal(conf_signal_number("SIGKILL"), SIGKILL);
@@ -1045,6 +1088,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_every_key),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_all_errors),
 		cmocka_unit_test(test_bytes),

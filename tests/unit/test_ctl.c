@@ -259,6 +259,18 @@ static void test_listen_fresh(void **state)
 	close(fd);
 	/* again, over our own FIFO: accepted (daemon restart) */
 	close(listen_ok());
+	/* stale reply FIFOs (a client killed by SIGKILL) are swept, fresh ones kept */
+	{
+		struct timespec old[2] = { { 0, UTIME_OMIT }, { 1000, 0 } };
+
+		assert_int_equal(mkfifo(at("reply/stale"), 0600), 0);
+		assert_int_equal(mkfifo(at("reply/fresh"), 0600), 0);
+		assert_int_equal(utimensat(AT_FDCWD, at("reply/stale"), old, 0), 0);
+		close(listen_ok());
+		assert_int_equal(access(at("reply/stale"), F_OK), -1);
+		assert_int_equal(access(at("reply/fresh"), F_OK), 0);
+		unlink(at("reply/fresh"));
+	}
 	/* a 0755 rundir of ours (an old mkdir -p) is tightened, not refused */
 	chmod(run, 0755);
 	close(listen_ok());
@@ -355,6 +367,7 @@ static void test_listen_refuses(void **state)
 
 struct seen {
 	int n;
+	int total;		/* every call, beyond the 128 recorded */
 	char verb[128][32];
 	char args[128][256];
 	char token[128][CTL_TOKEN_MAX + 1];
@@ -370,6 +383,7 @@ static void on_req(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 	size_t n = 0;
 	int k;
 
+	s->total++;
 	snprintf(s->verb[i], sizeof(s->verb[i]), "%s", r->argv[0]);
 	s->args[i][0] = 0;
 	for (k = 1; k < r->argc; k++)
@@ -385,6 +399,8 @@ static void on_req(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		ctl_reply_end(rp, 0, NULL);
 	} else if (!strcmp(r->argv[0], "fail")) {
 		ctl_reply_end(rp, 5, "boom\nbang");
+	} else if (!strcmp(r->argv[0], "neg")) {
+		ctl_reply_end(rp, -ENOENT, "no such thing");	/* a -errno by mistake */
 	} else if (!strcmp(r->argv[0], "forget")) {
 		/* leaves the reply open: ctl_serve must end it */
 	} else if (!strcmp(r->argv[0], "flood")) {
@@ -436,13 +452,23 @@ static void slurp(int fd, char *buf, size_t n)
 	buf[len] = 0;
 }
 
+/* serve as the daemon's loop would: while poll says there is something */
+static void serve_all(int lfd, struct seen *s)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	int calls = 0;
+
+	while (poll(&p, 1, 0) == 1 && calls++ < 100)
+		assert_int_equal(ctl_serve(lfd, run, on_req, s), 0);
+}
+
 static void test_serve(void **state)
 {
 	static struct seen s;
 	static char buf[PIPE_BUF * 4];
 	int lfd = listen_ok(), w = open_ctl_writer();
 	int r1 = mkreply("t1"), r2 = mkreply("t2"), r3 = mkreply("t3"), r4 = mkreply("t4");
-	int r5 = mkreply("t5");
+	int r5 = mkreply("t5"), r6 = mkreply("t6");
 
 	memset(&s, 0, sizeof(s));
 	put(w, "@t1 echo a%20b c\n", 17);
@@ -452,10 +478,11 @@ static void test_serve(void **state)
 	put(w, "@t3 BAD\n", 8);			/* malformed: answered, not handled */
 	put(w, "\x01\x02junk\n", 7);		/* malformed, no token: dropped */
 	put(w, "@t4 forget\n", 11);
+	put(w, "@t6 neg\n", 8);
 	put(w, "stop db", 7);			/* no newline: a line once drained */
 	assert_int_equal(ctl_serve(lfd, run, on_req, &s), 0);
 
-	assert_int_equal(s.n, 5);
+	assert_int_equal(s.n, 6);
 	assert_string_equal(s.verb[0], "echo");
 	assert_string_equal(s.args[0], "a b|c");
 	assert_string_equal(s.token[0], "t1");
@@ -466,8 +493,9 @@ static void test_serve(void **state)
 	assert_int_equal(s.fd[1], -1);
 	assert_string_equal(s.verb[2], "fail");
 	assert_string_equal(s.verb[3], "forget");
-	assert_string_equal(s.verb[4], "stop");
-	assert_string_equal(s.args[4], "db");
+	assert_string_equal(s.verb[4], "neg");
+	assert_string_equal(s.verb[5], "stop");
+	assert_string_equal(s.args[5], "db");
 
 	slurp(r1, buf, sizeof(buf));
 	assert_string_equal(buf, "arg=a%20b arg=c\nok\nok\n");
@@ -477,6 +505,9 @@ static void test_serve(void **state)
 	assert_true(!strncmp(buf, "err 2 bad verb", 14));
 	slurp(r4, buf, sizeof(buf));
 	assert_string_equal(buf, "err 1 no reply\n");
+	slurp(r6, buf, sizeof(buf));
+	assert_string_equal(buf, "err 1 no such thing\n");
+	close(r6);
 
 	/* oversized lines, with and without a newline in the same read, then a good
 	 * request: the first is answered, the junk dropped, the last served */
@@ -488,7 +519,7 @@ static void test_serve(void **state)
 	memcpy(buf, "@t5 ps ", 7);
 	put(w, buf, PIPE_BUF * 3);		/* no newline for 3 pages... */
 	put(w, "tail\n@t5 echo after\n", 20);	/* ...the tail ends it */
-	assert_int_equal(ctl_serve(lfd, run, on_req, &s), 0);
+	serve_all(lfd, &s);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.verb[0], "echo");
 	assert_string_equal(s.args[0], "after");
@@ -500,18 +531,26 @@ static void test_serve(void **state)
 			       "err 2 request longer than"));
 	assert_non_null(strstr(buf, "arg=after\nok\nok\n"));
 
-	/* a batch is bounded; the rest waits in the FIFO for the next call */
-	s.n = 0;
+	/* a call's work is bounded; the rest waits in the FIFO, where poll sees it, and
+	 * never in the server's buffer, where it would not (a flood then a last
+	 * request: the last one must not wait for more data to arrive) */
 	{
-		int i;
+		static char flood[50000];
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int i, calls = 0;
 
-		for (i = 0; i < CTL_SERVE_BATCH + 20; i++)
-			put(w, "noop\n", 5);
+		for (i = 0; i + 5 <= (int)sizeof(flood); i += 5)
+			memcpy(flood + i, "noop\n", 5);
+		s.total = 0;
+		put(w, flood, sizeof(flood));
+		put(w, "last\n", 5);
+		while (poll(&p, 1, 0) == 1 && calls < 100) {
+			assert_int_equal(ctl_serve(lfd, run, on_req, &s), 0);
+			calls++;
+		}
+		assert_true(calls >= 2);
+		assert_int_equal(s.total, sizeof(flood) / 5 + 1);
 	}
-	assert_int_equal(ctl_serve(lfd, run, on_req, &s), 0);
-	assert_int_equal(s.n, CTL_SERVE_BATCH);
-	assert_int_equal(ctl_serve(lfd, run, on_req, &s), 0);
-	assert_int_equal(s.n, CTL_SERVE_BATCH + 20);
 	/* nothing left, and no EOF from a closed writer: the daemon holds one */
 	close(w);
 	s.n = 0;
@@ -638,6 +677,32 @@ static void on_srv(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		ctl_reply_kv(rp, "restarts", "5");
 		ctl_reply_kv(rp, "uptime", "0");
 		ctl_reply_kv_end(rp);
+		ctl_reply_end(rp, 0, NULL);
+	} else if (!strcmp(r->argv[0], "stats")) {
+		static unsigned long long usec;
+
+		usec += 250000;		/* a quarter of a CPU second per sample */
+		ctl_reply_kv(rp, "name", "web-1");
+		ctl_reply_kv(rp, "cpu_usec", "%llu", usec);
+		ctl_reply_kv(rp, "mem", "10485760");
+		ctl_reply_kv(rp, "mem_limit", "33554432");
+		ctl_reply_kv(rp, "net_rx", "1536");
+		ctl_reply_kv(rp, "net_tx", "0");
+		ctl_reply_kv(rp, "blk_r", "0");
+		ctl_reply_kv(rp, "blk_w", "4096");
+		ctl_reply_kv(rp, "pids", "3");
+		ctl_reply_kv_end(rp);
+		ctl_reply_kv(rp, "name", "db");
+		ctl_reply_kv(rp, "cpu", "1.5");
+		ctl_reply_kv(rp, "mem", "100");
+		ctl_reply_kv(rp, "mem_limit", "9223372036854771712");	/* v1 "max" */
+		ctl_reply_kv_end(rp);
+		ctl_reply_end(rp, 0, NULL);
+	} else if (!strcmp(r->argv[0], "reload")) {
+		ctl_reply_line(rp, "cabin.conf:3: unknown key 'memroy' (did you mean 'memory'?)");
+		ctl_reply_end(rp, 1, "config rejected, 1 error");
+	} else if (!strcmp(r->argv[0], "scale")) {
+		ctl_reply_line(rp, "web-3 created");
 		ctl_reply_end(rp, 0, NULL);
 	} else if (!strcmp(r->argv[0], "silent")) {
 		int fd = ctl_reply_detach(rp);	/* kept open, never written */
@@ -783,7 +848,29 @@ static void test_client(void **state)
 				    "\"health\":\"healthy\",\"pid\":812,"));
 	assert_non_null(strstr(out, "\"reason\":\"exit:1 \\\"x\\\"\"},\n"));
 	assert_non_null(strstr(out, "\"ip\":\"\""));
+	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "stats", "--no-stream"), 0);
+	fprintf(stderr, "%s", out);
+	assert_true(!strncmp(out, "NAME   CPU%    MEM/LIMIT          MEM%    NET RX/TX    "
+				  "BLOCK R/W    PIDS\n", 73));
+	/* CPU% from two samples 0.5 s apart with 0.25 s of CPU between them */
+	assert_non_null(strstr(out, "\nweb-1  "));
+	assert_non_null(strstr(out, "%  10.0MiB / 32.0MiB  31.25%  1.5KiB / 0B  0B / 4.0KiB  3\n"));
+	assert_non_null(strstr(out, "\ndb     1.50%   100B / -"));
+	{
+		double pct = atof(out + 73 + 7);
+
+		if (pct < 25 || pct > 51)
+			fail_msg("CPU%% %.2f, want about 50", pct);
+	}
+	assert_int_equal(client_out(out, sizeof(out), 5, "-r", run, "stats", "--no-stream",
+				    "-ojson"), 0);
+	assert_non_null(strstr(out, "\"pids\":3,\"cpu\":\""));
 	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "start", "web"), 0);
+	/* a plain command's payload: stdout on success, stderr with an error */
+	assert_int_equal(client_out(out, sizeof(out), 5, "-r", run, "scale", "web", "3"), 0);
+	assert_string_equal(out, "web-3 created\n");
+	assert_int_equal(client_out(out, sizeof(out), 3, "-r", run, "reload"), 1);
+	assert_string_equal(out, "");
 	assert_int_equal(client_out(out, sizeof(out), 4, "-r", run, "fail", "web"), EXIT_USAGE);
 	assert_int_equal(client_out(out, sizeof(out), 3, "-r", run, "start"), EXIT_USAGE);
 	assert_int_equal(client_out(out, sizeof(out), 5, "-r", run, "scale", "web", "x"),
