@@ -41,13 +41,6 @@ __attribute__((weak)) long daemon_alloc_count(void)
 	return -1;
 }
 
-/* The path helpers live in main.c, which the unit-test binaries do not link (they link
- * every other module, this one included): weak references keep them linking; the
- * daemon itself always has main.c. */
-#pragma weak cli_conf_path
-#pragma weak cli_confdir_path
-#pragma weak cli_rundir_path
-
 #define MAX_SUBS CONFIG_MAX_CLIENTS
 
 /* two configs: the running one and the one being built (reload, create, deploy, ...) */
