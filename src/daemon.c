@@ -503,9 +503,20 @@ static void apply(bool start_new, bool mark_runtime)
 		struct svc *s = &svc_tab[i];
 		const struct conf_ctr *nc;
 
-		if (!s->used || s->remove_pending)
+		if (!s->used)
 			continue;
 		nc = conf_find(nxt, s->name);
+		if (s->remove_pending) {
+			/* removed earlier and still stopping, defined again now: it keeps its
+			 * slot (and cgroup name) and starts again once the stop completes */
+			if (nc) {
+				s->remove_pending = false;
+				s->c = nc;
+				if (nc->autostart || s->want_up)
+					act[i] = A_START;
+			}
+			continue;
+		}
 		if (!nc) {
 			s->c = NULL;
 			s->remove_pending = true;

@@ -49,6 +49,16 @@ t "change running" retry 100 is change running
 t "keep untouched (same pid)" [ "$(field keep pid)" = "$pkeep" ]
 t_out "change runs the new env" "^env=X=1" "$CABIN" inspect change
 
+# -- removed, then defined again while it is still stopping: one instance, running again
+cp "$T/cabin.conf" "$T/full.conf"
+grep -v '^$' "$T/full.conf" | awk '/^\[newone\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' > "$T/cabin.conf"
+t "reload without newone" "$CABIN" reload
+t "newone stopping" retry 40 is newone stopping
+cp "$T/full.conf" "$T/cabin.conf"
+t "reload with newone again" "$CABIN" reload
+t "newone running again" retry 100 is newone running
+t "exactly one newone" [ "$("$CABIN" ps -a -o kv | grep -c '^name=newone ')" = 1 ]
+
 # -- SIGHUP is reload
 sec hup >> "$T/cabin.conf"
 kill -HUP $DPID
