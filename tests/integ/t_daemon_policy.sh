@@ -88,7 +88,8 @@ t "6 restarts happen" retry 200 sh -c "[ \$(grep -c 'name=loop .*state=running' 
 t "stop the crash loop" "$CABIN" stop loop
 kill $EPID 2>/dev/null
 # pair each backoff event with the following running event: delay doubles from 100 ms
-# to the 800 ms cap (tolerance: not early, at most 150 ms late)
+# to the 800 ms cap (tolerance: not early, at most 250 ms late: the interval includes
+# one spawn, slower on a loaded machine)
 awk '/name=loop / {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	if (f["state"] == "backoff") b = f["mono"];
@@ -99,7 +100,7 @@ i=0
 for w in $want; do
 	i=$((i + 1))
 	got=$(sed -n "${i}p" "$T/intervals")
-	t "backoff $i: ${got:-none} ms for $w ms" sh -c "[ -n '$got' ] && [ $got -ge $w ] && [ $got -le $((w + 150)) ]"
+	t "backoff $i: ${got:-none} ms for $w ms" sh -c "[ -n '$got' ] && [ $got -ge $w ] && [ $got -le $((w + 250)) ]"
 done
 t_out "crash-loop events carry reason exit:1" "name=loop .*state=backoff.*reason=exit:1" cat "$T/ev"
 t_out "manual stop: reason stopped" "reason=stopped" kv loop
