@@ -47,7 +47,8 @@ __attribute__((weak)) long daemon_alloc_count(void)
 static struct conf confs[2];
 static struct conf *cur = &confs[0], *nxt = &confs[1];
 static bool runtime_def[SVC_MAX];
-static int console_fd = 2;		/* blocking stderr, for log=console */ /* defined by create/deploy, not by the files */
+static int console_fd = 2;
+	/* blocking stderr, for log=console */ /* defined by create/deploy, not by the files */
 
 static struct cgroup_sys cg;
 static bool have_cg;
@@ -224,7 +225,7 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 	}
 	o = opts(out);
 	r = spawn_start(s->c, &o, &s->sp, e);
-	if (out >= 0 && out != console_fd)	/* the child has its copy */
+	if (out >= 0 && out != console_fd) /* the child has its copy */
 		close(out);
 	if (r < 0) {
 		if (p[0] >= 0)
@@ -1604,7 +1605,7 @@ static void stderr_nonblock(void)
 	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	dup2(fd, 2);	/* fd 2 itself is not close-on-exec; spawn gives containers their own */
+	dup2(fd, 2); /* fd 2 itself is not close-on-exec; spawn gives containers their own */
 	close(fd);
 }
 
