@@ -1715,6 +1715,11 @@ int daemon_main(int argc, char **argv)
 	/* 7. serve until shutdown */
 	run();
 
+	/* last sweep: a group whose cleanup failed (still busy when it was removed) gets a
+	 * second chance, so a clean exit leaves no group behind */
+	for (int i = 0; i < SVC_MAX; i++)
+		if (svc_tab[i].used)
+			clean_group(svc_tab[i].name);
 	for (int i = 0; i < MAX_SUBS; i++)
 		if (subs[i].fd >= 0)
 			sub_drop(i);
