@@ -15,7 +15,6 @@
 #include "cabin/cli.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
-#include "generated/config.h"
 
 enum { OUT_TABLE, OUT_KV, OUT_JSON };
 
@@ -805,11 +804,7 @@ int client_main(int argc, char **argv)
 	for (i = 0; i < npos; i++)
 		wire[nw++] = pos[i];
 
-	/* as cli_rundir_path() in main.c, which unit tests do not link */
-	if (!rundir)
-		rundir = getenv("CABIN_RUNDIR");
-	if (!rundir || !*rundir)
-		rundir = CONFIG_DEFAULT_RUNDIR;
+	rundir = cli_rundir_path(rundir);
 	if (c->kind == K_STATS) {
 		rc = stats_run(rundir, nw, wire, &o, !nostream);
 	} else {
