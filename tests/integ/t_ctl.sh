@@ -123,8 +123,15 @@ fi
 stop_daemon
 rm -rf "$RUN"
 
+# reply FIFOs of clients killed with SIGKILL are swept when the daemon starts
+mkdir -m 700 "$RUN" "$RUN/reply"
+mkfifo -m 600 "$RUN/reply/stale0123" "$RUN/reply/fresh0123"
+touch -d '-2 minutes' "$RUN/reply/stale0123"
 start_daemon
 t "daemon up" alive
+t "stale reply FIFO swept at start" test ! -e "$RUN/reply/stale0123"
+t "fresh reply FIFO kept" test -p "$RUN/reply/fresh0123"
+rm -f "$RUN/reply/fresh0123"
 t "rundir 0700" test "$(stat -c %a "$RUN")" = 700
 t "ctl is a FIFO 0600" sh -c "[ -p '$RUN/ctl' ] && [ \$(stat -c %a '$RUN/ctl') = 600 ]"
 t "reply dir 0700" test "$(stat -c %a "$RUN/reply")" = 700
