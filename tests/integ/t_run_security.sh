@@ -41,7 +41,9 @@ t_out "with CHOWN: chown works" '^OK$' run -- /bin/probe sys chown
 t_out "--cap-drop ALL --cap-add NET_BIND_SERVICE" '^CapEff:.0000000000000400$' \
 	run --cap-drop ALL --cap-add NET_BIND_SERVICE -- /bin/probe status
 t_out "--cap-drop ALL: nothing" '^CapBnd:.0000000000000000$' run --cap-drop ALL -- /bin/probe status
-t_rc "unknown capability is refused" 125 run --cap-add NOT_A_CAP -- /bin/probe exit 0
+# a usage error (2) or cabin's own failure (125), never a started container
+t_out "unknown capability is refused" '^(2|125)$' sh -c \
+	"'$CABIN' run --rootfs '$ROOT' --cap-add NOT_A_CAP -- /bin/probe exit 0; echo \$?"
 
 run --user 1000 -- /bin/probe status > "$T/st" 2>&1
 t "--user 1000: CapEff empty" file_has "$T/st" '^CapEff:.0000000000000000$'
@@ -120,7 +122,8 @@ rm -f "$ROOT/nulldev"
 # --- C8: host-affecting syscalls -----------------------------------------------------
 UP0=$(cut -d' ' -f1 /proc/uptime)
 for s in reboot settime insmod swapon; do
-	t_out "sys $s gives EPERM (C8)" "ERR EPERM sys $s" run -- /bin/probe sys $s
+	# ENOSYS: a kernel without modules or swap has not even got the call
+	t_out "sys $s gives EPERM (C8)" "ERR (EPERM|ENOSYS) sys $s" run -- /bin/probe sys $s
 done
 t "the host did not reboot" awk -v u="$UP0" '{ exit !($1 >= u) }' /proc/uptime
 
