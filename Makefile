@@ -41,6 +41,8 @@ FUZZBINS := $(FUZZSRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
 PROBE    := $(B)/probe
 
+.SECONDARY:
+
 .PHONY: all deps defconfig %_defconfig menuconfig savedefconfig size check unit integ \
 	fuzz fuzz-check demo clean install format format-check bench soak probe
 

@@ -35,43 +35,6 @@ static void usage(int fd)
 	fdprintf(fd, "%s", usage_text);
 }
 
-const char *cli_conf_path(const char *opt)
-{
-	const char *env = getenv("CABIN_CONF");
-
-	if (opt)
-		return opt;
-	return env && *env ? env : CONFIG_DEFAULT_CONF;
-}
-
-const char *cli_confdir_path(const char *conf)
-{
-	static char dir[4096];
-	const char *slash;
-
-	/* the default config uses the default directory; another config file FILE uses
-	 * the cabin.d directory next to it, so a scratch setup is self-contained */
-	if (!strcmp(conf, CONFIG_DEFAULT_CONF))
-		return CONFIG_DEFAULT_CONF_DIR;
-	slash = strrchr(conf, '/');
-	if (!slash)
-		return "cabin.d";
-	if ((size_t)(slash - conf) + sizeof("/cabin.d") > sizeof(dir))
-		return NULL;
-	memcpy(dir, conf, slash - conf);
-	strcpy(dir + (slash - conf), "/cabin.d");
-	return dir;
-}
-
-const char *cli_rundir_path(const char *opt)
-{
-	const char *env = getenv("CABIN_RUNDIR");
-
-	if (opt)
-		return opt;
-	return env && *env ? env : CONFIG_DEFAULT_RUNDIR;
-}
-
 static void check_report(void *ctx, const char *file, int line, const char *msg)
 {
 	(void)ctx;
