@@ -2,7 +2,7 @@
 # make demo: the sample appliance of rootfs/etc/cabin.conf (db, cache, two web replicas)
 # under `cabin daemon`, in private mount/net/pid namespaces and a private cgroup subtree,
 # with busybox rootfs trees in a scratch directory. Shows `cabin ps`, then shuts down.
-# Nothing of the host changes.
+# Nothing of the host changes. (Debian's busybox nc wants -ll where the sample says -lk.)
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 export TOP
 if [ -z "${CABIN_DEMO_INNER:-}" ]; then
@@ -25,7 +25,7 @@ for c in db cache web; do cp -a "$TOP/build/images/$c" "$T/lib/$c"; done
 mkdir -p "$T/data/db" "$T/data/www"
 echo "<h1>cabin demo</h1>" > "$T/data/www/index.html"
 sed -e "s|/var/lib/cabin-data/|$T/data/|g" -e "s|/var/lib/cabin/|$T/lib/|g" \
-	-e '/^watchdog/d' "$TOP/rootfs/etc/cabin.conf" > "$T/cabin.conf"
+	-e '/^watchdog/d' -e 's/nc -lk /nc -ll /' "$TOP/rootfs/etc/cabin.conf" > "$T/cabin.conf"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 
 echo "== cabin check"

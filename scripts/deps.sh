@@ -3,13 +3,15 @@
 # only packages that are missing are installed. Never touches the host's apt sources.
 set -eu
 PKGS="make gcc clang musl-tools libcmocka-dev libcap-dev busybox-static crun
-      kconfig-frontends dpkg-dev xz-utils iproute2 jq util-linux procps psmisc file
+      dpkg-dev xz-utils iproute2 jq util-linux procps psmisc file
       libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 		missing="$missing $p"
 done
+# kconfig-conf/mconf: the -nox build (no Qt); either flavour will do
+command -v kconfig-conf > /dev/null 2>&1 || missing="$missing kconfig-frontends-nox"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing:$missing (run make deps as root)" >&2

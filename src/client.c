@@ -15,17 +15,17 @@
 #include "cabin/cli.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
-#include "generated/config.h"
 
 enum { OUT_TABLE, OUT_KV, OUT_JSON };
 
 enum {
-	K_PLAIN, /* payload printed as it comes */
+	K_PLAIN, /* payload on stdout, or on stderr when the command fails */
 	K_PS,	 /* kv records -> table */
 	K_STATS,
 	K_INSPECT, /* key=value lines -> one object */
 	K_EVENTS,  /* stream of kv records */
 	K_LOGS,	   /* raw lines */
+	K_EXEC,	   /* raw lines, no timeout: the command's output as it comes */
 };
 
 struct cmd {
@@ -47,7 +47,7 @@ static const struct cmd cmds[] = {
 	{ "resume", "", 1, -1, K_PLAIN, false, "resume NAME..." },
 	{ "create", "", 1, -1, K_PLAIN, false, "create [--save] NAME KEY=VALUE..." },
 	{ "rm", "f", 1, 1, K_PLAIN, false, "rm [-f] NAME" },
-	{ "exec", "it", 2, -1, K_PLAIN, true, "exec [-i] [-t] NAME CMD..." },
+	{ "exec", "it", 2, -1, K_EXEC, true, "exec [-i] [-t] NAME CMD..." },
 	{ "logs", "fn", 1, 1, K_LOGS, false, "logs [-f] [-n LINES] NAME" },
 	{ "stats", "", 0, 1, K_STATS, false, "stats [--no-stream] [-o table|kv|json] [NAME]" },
 	{ "inspect", "", 1, 1, K_INSPECT, false, "inspect [-o kv|json] NAME" },
@@ -473,6 +473,7 @@ static void on_line(const char *l, void *ctx)
 		fflush(stdout);
 		return;
 	case K_LOGS:
+	case K_EXEC:
 		puts(l);
 		fflush(stdout);
 		return;
@@ -805,15 +806,12 @@ int client_main(int argc, char **argv)
 	for (i = 0; i < npos; i++)
 		wire[nw++] = pos[i];
 
-	/* as cli_rundir_path() in main.c, which unit tests do not link */
-	if (!rundir)
-		rundir = getenv("CABIN_RUNDIR");
-	if (!rundir || !*rundir)
-		rundir = CONFIG_DEFAULT_RUNDIR;
+	rundir = cli_rundir_path(rundir);
 	if (c->kind == K_STATS) {
 		rc = stats_run(rundir, nw, wire, &o, !nostream);
 	} else {
-		bool stream = c->kind == K_EVENTS || (c->kind == K_LOGS && fl['f']);
+		bool stream =
+			c->kind == K_EVENTS || c->kind == K_EXEC || (c->kind == K_LOGS && fl['f']);
 
 		rc = ctl_call(rundir, nw, wire, stream ? 0 : timeout_ms(), on_line, &o);
 		if (!rc && c->kind == K_PS) {

@@ -41,32 +41,14 @@ __attribute__((weak)) long daemon_alloc_count(void)
 	return -1;
 }
 
-/* The path helpers live in main.c, which the unit-test binaries do not link (they link
- * every other module, this one included): weak references keep them linking; the
- * daemon itself always has main.c. */
-#pragma weak cli_conf_path
-#pragma weak cli_confdir_path
-#pragma weak cli_rundir_path
-
-/* TEMPORARY, until src/spawn.c lands on main: keeps this branch linking; the strong
- * definitions in spawn.c replace these. */
-__attribute__((weak)) int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o,
-				      struct spawn *sp, struct cabin_err *e)
-{
-	return err_set(e, ENOSYS, "spawn");
-}
-__attribute__((weak)) int spawn_cleanup(const struct spawn_opts *o, struct spawn *sp,
-					struct cabin_err *e)
-{
-	return 0;
-}
-
 #define MAX_SUBS CONFIG_MAX_CLIENTS
 
 /* two configs: the running one and the one being built (reload, create, deploy, ...) */
 static struct conf confs[2];
 static struct conf *cur = &confs[0], *nxt = &confs[1];
-static bool runtime_def[SVC_MAX]; /* defined by create/deploy, not by the files */
+static bool runtime_def[SVC_MAX];
+static int console_fd = 2;
+	/* blocking stderr, for log=console */ /* defined by create/deploy, not by the files */
 
 static struct cgroup_sys cg;
 static bool have_cg;
@@ -230,7 +212,7 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 		out = p[1];
 		break;
 	case CONF_LOG_CONSOLE:
-		out = 2;
+		out = console_fd;
 		break;
 	case CONF_LOG_FILE:
 		out = open(s->c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
@@ -243,7 +225,7 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 	}
 	o = opts(out);
 	r = spawn_start(s->c, &o, &s->sp, e);
-	if (out > 2)
+	if (out >= 0 && out != console_fd) /* the child has its copy */
 		close(out);
 	if (r < 0) {
 		if (p[0] >= 0)
@@ -522,9 +504,20 @@ static void apply(bool start_new, bool mark_runtime)
 		struct svc *s = &svc_tab[i];
 		const struct conf_ctr *nc;
 
-		if (!s->used || s->remove_pending)
+		if (!s->used)
 			continue;
 		nc = conf_find(nxt, s->name);
+		if (s->remove_pending) {
+			/* removed earlier and still stopping, defined again now: it keeps its
+			 * slot (and cgroup name) and starts again once the stop completes */
+			if (nc) {
+				s->remove_pending = false;
+				s->c = nc;
+				if (nc->autostart || s->want_up)
+					act[i] = A_START;
+			}
+			continue;
+		}
 		if (!nc) {
 			s->c = NULL;
 			s->remove_pending = true;
@@ -1592,6 +1585,30 @@ static int lock_rundir(struct cabin_err *e)
 	return fd; /* held until exit */
 }
 
+/* Rows D6/E7: our own log lines must never block the loop on a pipe or a terminal
+ * nobody reads. Re-open fd 2 as a new, non-blocking open file description (so the
+ * shell or supervisor that gave it to us keeps its own flags) and drop what does not
+ * fit. The original, blocking one stays for containers with log=console. */
+
+static void stderr_nonblock(void)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(2, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
+		return;
+	console_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (console_fd < 0) {
+		console_fd = 2;
+		return;
+	}
+	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dup2(fd, 2); /* fd 2 itself is not close-on-exec; spawn gives containers their own */
+	close(fd);
+}
+
 static void usage(int fd)
 {
 	fdprintf(fd, "usage: cabin daemon [-c FILE] [-r RUNDIR]\n");
@@ -1630,6 +1647,8 @@ int daemon_main(int argc, char **argv)
 	rundir = cli_rundir_path(ropt);
 	for (int i = 0; i < MAX_SUBS; i++)
 		subs[i].fd = -1;
+
+	stderr_nonblock();
 
 	/* 1. one daemon per RUNDIR */
 	if (lock_rundir(&e) < 0)
@@ -1696,6 +1715,11 @@ int daemon_main(int argc, char **argv)
 	/* 7. serve until shutdown */
 	run();
 
+	/* last sweep: a group whose cleanup failed (still busy when it was removed) gets a
+	 * second chance, so a clean exit leaves no group behind */
+	for (int i = 0; i < SVC_MAX; i++)
+		if (svc_tab[i].used)
+			clean_group(svc_tab[i].name);
 	for (int i = 0; i < MAX_SUBS; i++)
 		if (subs[i].fd >= 0)
 			sub_drop(i);

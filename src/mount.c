@@ -345,7 +345,9 @@ int mount_rootfs(const struct conf_ctr *c, const struct conf *g, struct cabin_er
 		if (r < 0)
 			goto out;
 	}
-	mk_etc(rootfd, c, g);
+	/* a read-only container never writes into its image: it keeps its own files */
+	if (!c->readonly)
+		mk_etc(rootfd, c, g);
 
 	/* nosuid,nodev (reliability A14, A15) and read-only on the rootfs bind itself */
 	if (mount(NULL, fdpath(rootfd, fp), NULL, MS_BIND | MS_REMOUNT | rootflags, NULL) < 0) {

@@ -292,9 +292,12 @@ int run_main(int argc, char **argv)
 	r = spawn_start(c, &o, &sp, &e);
 	if (r < 0) {
 		fdprintf(2, "cabin: start-failed:%s\n", e.msg);
-		if (e.code == ENOENT && !strncmp(e.msg, "exec ", 5))
+		/* the step is "exec" ("exec: PATH: errno text") */
+		bool exec_step = !strncmp(e.msg, "exec", 4) && (e.msg[4] == ':' || e.msg[4] == ' ');
+
+		if (e.code == ENOENT && exec_step)
 			return EXIT_RUN_NOTFOUND;
-		if ((e.code == EACCES || e.code == ENOEXEC) && !strncmp(e.msg, "exec ", 5))
+		if ((e.code == EACCES || e.code == ENOEXEC) && exec_step)
 			return EXIT_RUN_NOEXEC;
 		return EXIT_RUN_OWN;
 	}

@@ -149,11 +149,20 @@ static int set_identity(const struct conf_ctr *c, uid_t uid, gid_t gid, const gi
 
 static void reset_signals(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	/* the kernel's struct sigaction; SIG_DFL needs no restorer */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
 	sigset_t none;
 
-	for (int sig = 1; sig < _NSIG; sig++)
-		sigaction(sig, &sa, NULL);	/* KILL, STOP and the libc-internal ones fail */
+	/* the raw syscall: libc refuses its reserved signals (32-34 in musl), and a caller
+	 * may have left those ignored too (B5) */
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }

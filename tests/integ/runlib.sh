@@ -90,7 +90,8 @@ has_cg() { [ -n "$(cg_dir "$1")" ]; }
 # pid) and waits until the probe said "ready" (its handlers are installed)
 start_bg() {
 	: > "$T/bg.out"
-	run "$@" > "$T/bg.out" 2>&1 &
+	# not through run(): a backgrounded function is a subshell, and BG must be cabin
+	"$CABIN" run --rootfs "$ROOT" "$@" > "$T/bg.out" 2>&1 &
 	BG=$!
 	retry 100 grep -q ready "$T/bg.out"
 }

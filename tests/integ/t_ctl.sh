@@ -123,8 +123,15 @@ fi
 stop_daemon
 rm -rf "$RUN"
 
+# reply FIFOs of clients killed with SIGKILL are swept when the daemon starts
+mkdir -m 700 "$RUN" "$RUN/reply"
+mkfifo -m 600 "$RUN/reply/stale0123" "$RUN/reply/fresh0123"
+touch -d '-2 minutes' "$RUN/reply/stale0123"
 start_daemon
 t "daemon up" alive
+t "stale reply FIFO swept at start" test ! -e "$RUN/reply/stale0123"
+t "fresh reply FIFO kept" test -p "$RUN/reply/fresh0123"
+rm -f "$RUN/reply/fresh0123"
 t "rundir 0700" test "$(stat -c %a "$RUN")" = 700
 t "ctl is a FIFO 0600" sh -c "[ -p '$RUN/ctl' ] && [ \$(stat -c %a '$RUN/ctl') = 600 ]"
 t "reply dir 0700" test "$(stat -c %a "$RUN/reply")" = 700
@@ -195,7 +202,8 @@ t "during a flood: again" timeout 5 "$CABIN" -r "$RUN" ps -a
 wait $FLOOD
 t "after the flood: daemon serves" alive
 
-# 8 concurrent clients x 500 requests: every one answered
+# 8 concurrent clients x 500 requests: every one answered, no fd leaked (row E5)
+fd0=$(ls /proc/$DPID/fd | wc -l)
 : > "$T/fails"
 i=0
 while [ $i -lt 8 ]; do
@@ -215,6 +223,7 @@ while [ $i -lt 8 ]; do eval "wait \$P$i"; i=$((i + 1)); done
 t "8 x 500 concurrent requests all answered" test ! -s "$T/fails"
 [ -s "$T/fails" ] && { head -3 "$T/fails"; cat "$T"/err.* | sort | uniq -c | head -5; }
 t "no reply FIFO left behind after the flood" test -z "$(ls -A "$RUN/reply")"
+t "the daemon's fd count is unchanged ($fd0)" test "$(ls /proc/$DPID/fd | wc -l)" -eq "$fd0"
 
 # a client that never reads its reply: the daemon drops it and keeps serving
 mkfifo -m 600 "$RUN/reply/stall"

@@ -26,6 +26,7 @@ export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 RF=$T/rootfs
 sec() { printf '[%s]\nrootfs=%s\nnet=none\ncmd=%s\n%s\n' "$1" "$RF" "$2" "${3:-}"; }
 {
+	echo stop_timeout=1s
 	sec db "/bin/sh -c \"echo db up; exec sleep 1000\"" "restart=always"
 	sec web "/bin/sleep 1000" "depends=db
 replicas=2
@@ -78,8 +79,8 @@ t "deploy" "$CABIN" deploy "$T/deploy.conf"
 t "scale web 3" "$CABIN" scale web 3
 t "web-3 running" retry 100 up web-3
 t "scale web 2" "$CABIN" scale web 2
-sec db "/bin/sh -c \"echo db up; exec sleep 1000\"" "restart=always
-env=CHANGED=1" > "$T/cabin.conf.new"
+{ echo stop_timeout=1s; sec db "/bin/sh -c \"echo db up; exec sleep 1000\"" "restart=always
+env=CHANGED=1"; } > "$T/cabin.conf.new"
 sec web "/bin/sleep 1000" "depends=db
 replicas=2" >> "$T/cabin.conf.new"
 sec newone "/bin/sleep 1000" >> "$T/cabin.conf.new"

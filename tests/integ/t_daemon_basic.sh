@@ -6,7 +6,7 @@ cg_enter
 mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 cat > "$T/cabin.conf" <<CONF
-stop_timeout=3s
+stop_timeout=1s
 [db]
 rootfs=$T/rootfs
 net=none
@@ -51,6 +51,21 @@ t_out "status file of db" "name=db state=running" cat "$T/run/status/db"
 # logs
 t_out "logs of db" "db up" "$CABIN" logs db
 t_out "logs -n 1 of web-2" "^web up" "$CABIN" logs -n 1 web-2
+
+# logs -f and events: streams that follow
+"$CABIN" logs -f db > "$T/follow" 2>&1 &
+FPID=$!
+"$CABIN" events > "$T/events" 2>&1 &
+EVPID=$!
+sleep 0.3
+t "restart db while following" "$CABIN" restart db
+t_out_retry() { retry 100 grep -q "$2" "$3" && ok "$1" || { not_ok "$1"; tail -5 "$3"; }; }
+t_out_retry "logs -f shows the old and the new run" "db bye" "$T/follow"
+t "logs -f: db up twice" retry 100 sh -c "[ \$(grep -c 'db up' $T/follow) -ge 2 ]"
+t_out_retry "events: db stopping" "name=db state=stopping" "$T/events"
+t_out_retry "events: db running again" "name=db state=running" "$T/events"
+kill $FPID $EVPID 2>/dev/null
+wait $FPID $EVPID 2>/dev/null
 
 # stop / start / restart
 t "stop db" "$CABIN" stop db

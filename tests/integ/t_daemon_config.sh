@@ -10,7 +10,7 @@ RF=$T/rootfs
 sec() { # NAME [extra key=value lines]
 	printf '[%s]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1000%s\n' "$1" "$RF" "${2:-}"
 }
-{ sec keep; sec change; sec gone; sec rep '
+{ echo stop_timeout=1s; sec keep; sec change; sec gone; sec rep '
 replicas=2'; } > "$T/cabin.conf"
 
 start_daemon() {
@@ -29,7 +29,7 @@ pkeep=$(field keep pid)
 pchange=$(field change pid)
 
 # -- an invalid config is rejected whole, the errors come back, nothing changes
-{ sec keep; sec change '
+{ echo stop_timeout=1s; sec keep; sec change '
 restart=sometimes'; sec newone; } > "$T/cabin.conf"
 t_rc "reload of an invalid config -> 1" 1 "$CABIN" reload
 t_out "the error is returned with file:line" "cabin.conf:[0-9]+: .*restart" "$CABIN" reload
@@ -37,7 +37,7 @@ t "gone still running" is gone running
 t_fail "newone not created" kv newone
 
 # -- a valid one: start new, stop removed, restart changed, leave unchanged alone
-{ sec keep; sec change '
+{ echo stop_timeout=1s; sec keep; sec change '
 env=X=1'; sec newone; sec rep '
 replicas=2'; } > "$T/cabin.conf"
 t "reload" "$CABIN" reload
@@ -48,6 +48,16 @@ t "change restarted" retry 100 sh -c "[ \"\$(\"$CABIN\" ps -o kv | grep '^name=c
 t "change running" retry 100 is change running
 t "keep untouched (same pid)" [ "$(field keep pid)" = "$pkeep" ]
 t_out "change runs the new env" "^env=X=1" "$CABIN" inspect change
+
+# -- removed, then defined again while it is still stopping: one instance, running again
+cp "$T/cabin.conf" "$T/full.conf"
+grep -v '^$' "$T/full.conf" | awk '/^\[newone\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' > "$T/cabin.conf"
+t "reload without newone" "$CABIN" reload
+t "newone stopping" retry 40 is newone stopping
+cp "$T/full.conf" "$T/cabin.conf"
+t "reload with newone again" "$CABIN" reload
+t "newone running again" retry 100 is newone running
+t "exactly one newone" [ "$("$CABIN" ps -a -o kv | grep -c '^name=newone ')" = 1 ]
 
 # -- SIGHUP is reload
 sec hup >> "$T/cabin.conf"

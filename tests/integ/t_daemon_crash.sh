@@ -9,6 +9,7 @@ mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 RF=$T/rootfs
 {
+	echo stop_timeout=1s
 	printf '[a]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1001\nrestart=always\n' "$RF"
 	printf '[b]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1002\nrestart=always\ndepends=a\nreplicas=3\n' "$RF"
 	printf '[c]\nrootfs=%s\nnet=none\ncmd=/bin/sh -c "sleep 0.1; exit 1"\nrestart=always\nrestart_delay=20ms\nrestart_max_delay=40ms\n' "$RF"

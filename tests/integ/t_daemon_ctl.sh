@@ -9,6 +9,7 @@ mkrootfs "$T/rootfs"
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 RF=$T/rootfs
 {
+	echo stop_timeout=1s
 	printf '[db]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1000\n' "$RF"
 	printf '[flood]\nrootfs=%s\nnet=none\ncmd=/bin/yes flooding-the-log-pipe\n' "$RF"
 } > "$T/cabin.conf"

@@ -12,6 +12,7 @@ RF=$T/rootfs
 printf '#!/bin/sh\nx=$(yes aaaaaaaaaaaaaaa | head -c 200000000)\necho ${#x}\n' > "$RF/bin/hog"
 chmod 755 "$RF/bin/hog"
 cat > "$T/cabin.conf" <<CONF
+stop_timeout=1s
 [loop]
 rootfs=$RF
 net=none
@@ -87,7 +88,8 @@ t "6 restarts happen" retry 200 sh -c "[ \$(grep -c 'name=loop .*state=running' 
 t "stop the crash loop" "$CABIN" stop loop
 kill $EPID 2>/dev/null
 # pair each backoff event with the following running event: delay doubles from 100 ms
-# to the 800 ms cap (tolerance: not early, at most 150 ms late)
+# to the 800 ms cap (tolerance: not early, at most 250 ms late: the interval includes
+# one spawn, slower on a loaded machine)
 awk '/name=loop / {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	if (f["state"] == "backoff") b = f["mono"];
@@ -98,7 +100,7 @@ i=0
 for w in $want; do
 	i=$((i + 1))
 	got=$(sed -n "${i}p" "$T/intervals")
-	t "backoff $i: ${got:-none} ms for $w ms" sh -c "[ -n '$got' ] && [ $got -ge $w ] && [ $got -le $((w + 150)) ]"
+	t "backoff $i: ${got:-none} ms for $w ms" sh -c "[ -n '$got' ] && [ $got -ge $w ] && [ $got -le $((w + 250)) ]"
 done
 t_out "crash-loop events carry reason exit:1" "name=loop .*state=backoff.*reason=exit:1" cat "$T/ev"
 t_out "manual stop: reason stopped" "reason=stopped" kv loop
@@ -130,7 +132,9 @@ t "stop took the timeout (${ms} ms, want 1000..2500)" sh -c "[ $ms -ge 950 ] && 
 # -- manual stops: neither always nor unless-stopped comes back by itself
 t "stop us" "$CABIN" stop us
 t "stop al" "$CABIN" stop al
-sleep 0.3
+t "us exited" retry 100 is us exited
+t "al exited" retry 100 is al exited
+sleep 0.5
 t "us stays exited" is us exited
 t "al stays exited" is al exited
 # daemon restart: always comes back (autostart), unless-stopped remembers the stop

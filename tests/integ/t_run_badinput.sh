@@ -120,7 +120,7 @@ rm -f "$ROOT/abs" "$ROOT/rel" "$ROOT/dang"
 echo canary > "$T/a12-canary"
 echo canary > "$T/a12-canary2"
 echo canary > "$T/a12-canary3"
-mv "$ROOT/etc" "$T/etc.saved" && mkdir "$ROOT/etc" && cp "$T/etc.saved/"* "$ROOT/etc/"
+mv "$ROOT/etc" "$T/etc.saved" && mkdir "$ROOT/etc" && cp "$T/etc.saved/passwd" "$T/etc.saved/group" "$ROOT/etc/"
 ln -s "$T/a12-canary" "$ROOT/etc/resolv.conf"
 ln -s "$T/a12-canary2" "$ROOT/etc/hostname"
 ln -s "$T/a12-canary3" "$ROOT/etc/hosts"
@@ -182,6 +182,16 @@ b2() {
 for n in 3 4 5 6 7 8 9 10 11 12; do
 	t "B2: --workdir /proc/self/fd/$n stays in the container" b2 $n
 done
+# the runc CVE-2024-21626 shape: a host directory fd open in cabin at chdir time
+b2leak() {
+	sh -c "exec 7<'$T'; exec '$CABIN' run --rootfs '$ROOT' --workdir /proc/self/fd/7 -- \
+		/bin/sh -c '/bin/probe cwd; /bin/probe read hostmarker'" > "$T/.b2" 2>&1
+	q_rc=$?
+	cat "$T/.b2"
+	[ "$q_rc" = 125 ] && return 0
+	! grep -qx marker "$T/.b2" && ! grep -q '(unreachable)' "$T/.b2"
+}
+t "B2: --workdir /proc/self/fd/7 with the caller's fd 7 on a host directory" b2leak
 ln -s "$T" "$ROOT/wd"
 b2link() {
 	run --workdir /wd -- /bin/sh -c "/bin/probe cwd; /bin/probe read hostmarker" > "$T/.b2" 2>&1

@@ -120,7 +120,7 @@ t "rw volume write reaches the host" grep -qx from-ctr "$T/vol/new"
 t_out "ro volume is readable" '^hostdata$' run -v "$T/volro:/data:ro" -- /bin/probe read /data/f
 t_out "ro volume is read-only" 'ERR EROFS' run -v "$T/volro:/data:ro" -- /bin/probe write /data/f x
 t "ro volume left unchanged" grep -qx hostdata "$T/volro/f"
-t_out "volume is nosuid,nodev" '^/data [a-z]+ [^ ]*nosuid,nodev' run -v "$T/vol:/data" -- /bin/probe mounts
+t_out "volume is nosuid,nodev" '^/data [a-z0-9]+ [^ ]*nosuid,nodev' run -v "$T/vol:/data" -- /bin/probe mounts
 t_out "volume into a new directory" '^OK$' run -v "$T/vol:/newdir/sub" -- /bin/probe write /newdir/sub/x
 t_out "root is writable by default" '^OK$' run -- /bin/probe write /rootfile
 t "the write lands in the rootfs" test -f "$ROOT/rootfile"
@@ -128,20 +128,29 @@ rm -f "$ROOT/rootfile"
 t_out "--readonly root" 'ERR EROFS' run --readonly -- /bin/probe write /rootfile
 t "--readonly: nothing written" test ! -e "$ROOT/rootfile"
 t_out "--readonly keeps volumes rw" '^OK$' run --readonly -v "$T/vol:/data" -- /bin/probe write /data/ro-root
+# an appliance image on read-only media (squashfs): the rootfs directory itself is ro
+ro_media() {
+	mount --bind "$ROOT" "$ROOT" && mount -o remount,bind,ro "$ROOT" || return 1
+	run --readonly -v "$T/vol:/data" -- /bin/probe write /data/from-ro-media x
+	q_rc=$?
+	umount "$ROOT"
+	[ "$q_rc" = 0 ]
+}
+t "a rootfs on read-only media runs with --readonly" ro_media
 t_out "--tmpfs mounts a tmpfs" '^/run tmpfs ' run --tmpfs /run -- /bin/probe mounts
 t_out "--tmpfs with a size" '^/run tmpfs .*size=1024k' run --tmpfs /run:1M -- /bin/probe mounts
 t_out "--tmpfs is writable on a readonly root" '^OK$' run --readonly --tmpfs /run -- /bin/probe write /run/x
 
 # --- network -------------------------------------------------------------------------
 t_out "--net none: lo is up" '^0x9$' run --net none -- /bin/probe read /sys/class/net/lo/flags
-# our net namespace is the test's private one: a dummy link there stands for the host's
-if ip link add cabtest0 type dummy 2>/dev/null; then
+# our net namespace is the test's private one: a veth pair there stands for the host's links
+if ip link add cabtest0 type veth peer name cabtest1 2>/dev/null; then
 	t_out "--net none: only lo" '^lo$' run --net none -- /bin/ls /sys/class/net
 	t_fail "--net none: host links invisible" sh -c "'$CABIN' run --rootfs '$ROOT' --net none -- /bin/ls /sys/class/net | grep -q cabtest0"
 	t_out "--net host: host links visible" 'cabtest0' run --net host -- /bin/ls /sys/class/net
 	ip link del cabtest0
 else
-	skip "no dummy links: --net none/host visibility"
+	skip "no veth links: --net none/host visibility"
 fi
 
 # --- the config-file form ------------------------------------------------------------

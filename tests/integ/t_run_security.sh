@@ -41,7 +41,9 @@ t_out "with CHOWN: chown works" '^OK$' run -- /bin/probe sys chown
 t_out "--cap-drop ALL --cap-add NET_BIND_SERVICE" '^CapEff:.0000000000000400$' \
 	run --cap-drop ALL --cap-add NET_BIND_SERVICE -- /bin/probe status
 t_out "--cap-drop ALL: nothing" '^CapBnd:.0000000000000000$' run --cap-drop ALL -- /bin/probe status
-t_rc "unknown capability is refused" 125 run --cap-add NOT_A_CAP -- /bin/probe exit 0
+# a usage error (2) or cabin's own failure (125), never a started container
+t_out "unknown capability is refused" '^(2|125)$' sh -c \
+	"'$CABIN' run --rootfs '$ROOT' --cap-add NOT_A_CAP -- /bin/probe exit 0; echo \$?"
 
 run --user 1000 -- /bin/probe status > "$T/st" 2>&1
 t "--user 1000: CapEff empty" file_has "$T/st" '^CapEff:.0000000000000000$'
@@ -69,10 +71,13 @@ run -- /bin/probe fds < /dev/null > "$T/fds" 2>&1
 t "fd 0 from /dev/null" file_has "$T/fds" '^0 /dev/null$'
 
 # --- B6: environment, rlimits, oom_score_adj, umask ----------------------------------
-sh -c "echo -500 > /proc/self/oom_score_adj; ulimit -n 4096; umask 077; export LEAKME=1
+# lowering oom_score_adj needs CAP_SYS_RESOURCE, which a sandboxed root may lack: raise it then
+sh -c "echo -500 > /proc/self/oom_score_adj 2>/dev/null || echo 500 > /proc/self/oom_score_adj
+	grep -qx 0 /proc/self/oom_score_adj && echo 'could not change oom_score_adj'; ulimit -n 4096; umask 077; export LEAKME=1
 	exec '$CABIN' run --rootfs '$ROOT' -- /bin/sh -c \
 	'cat /proc/self/oom_score_adj; /bin/probe read /proc/self/limits; /bin/probe env; /bin/probe umask'" \
 	> "$T/b6" 2>&1
+t "the caller's oom_score_adj was changed" sh -c "! grep -q 'could not change' '$T/b6'"
 t "oom_score_adj is 0 whatever cabin's" grep -qx 0 "$T/b6"
 t "NOFILE is 1024/1024" file_has "$T/b6" '^Max open files +1024 +1024 '
 t "no caller variable (B6)" sh -c "! grep -q LEAKME '$T/b6'"
@@ -120,7 +125,8 @@ rm -f "$ROOT/nulldev"
 # --- C8: host-affecting syscalls -----------------------------------------------------
 UP0=$(cut -d' ' -f1 /proc/uptime)
 for s in reboot settime insmod swapon; do
-	t_out "sys $s gives EPERM (C8)" "ERR EPERM sys $s" run -- /bin/probe sys $s
+	# ENOSYS: a kernel without modules or swap has not even got the call
+	t_out "sys $s gives EPERM (C8)" "ERR (EPERM|ENOSYS) sys $s" run -- /bin/probe sys $s
 done
 t "the host did not reboot" awk -v u="$UP0" '{ exit !($1 >= u) }' /proc/uptime
 

@@ -55,9 +55,10 @@ static int f_freeze(struct svc *s, bool frozen, struct cabin_err *e)
 	note("%s:%s ", frozen ? "freeze" : "thaw", s->name);
 	return 0;
 }
+static long oom;
 static long f_oom(struct svc *s)
 {
-	return 0;
+	return oom;
 }
 static uint64_t f_now(void)
 {
@@ -288,6 +289,35 @@ static void pause_resume_kill_refusals(void **st)
 	assert_int_equal(svc_event(s, SVC_EV_KILL, 9, &e), -EINVAL);
 }
 
+static void stop_paused_thaws_first(void **st)
+{
+	struct svc *s = started(mk(0, "a", CONF_RESTART_ALWAYS, 0));
+
+	svc_event(s, SVC_EV_PAUSE, 0, NULL);
+	log_[0] = 0;
+	svc_event(s, SVC_EV_STOP, 0, NULL);
+	/* a frozen task cannot act on its stop signal */
+	assert_string_equal(log_, "thaw:a sig:a:15 ");
+	assert_int_equal(s->state, SVC_STOPPING);
+	/* start while stopping: runs again once the stop completes */
+	svc_event(s, SVC_EV_START, 0, NULL);
+	assert_int_equal(s->state, SVC_STOPPING);
+	svc_event(s, SVC_EV_EXIT, KILLED(SIGTERM), NULL);
+	assert_int_equal(s->state, SVC_RUNNING);
+}
+
+static void oom_is_the_reason(void **st)
+{
+	struct svc *s = started(mk(0, "a", CONF_RESTART_NO, 0));
+
+	oom = 1;
+	svc_event(s, SVC_EV_EXIT, KILLED(SIGKILL), NULL);
+	oom = 0;
+	assert_int_equal(s->state, SVC_EXITED);
+	assert_string_equal(s->reason, "oom");
+	assert_true(s->reason_ts_ms > 0);
+}
+
 static void dependency_order(void **st)
 {
 	struct conf_ctr *db = mk(0, "db", CONF_RESTART_ALWAYS, 0);
@@ -375,6 +405,8 @@ int main(void)
 		cmocka_unit_test_setup(restart_from_any_state, setup),
 		cmocka_unit_test_setup(start_failure_backs_off, setup),
 		cmocka_unit_test_setup(pause_resume_kill_refusals, setup),
+		cmocka_unit_test_setup(stop_paused_thaws_first, setup),
+		cmocka_unit_test_setup(oom_is_the_reason, setup),
 		cmocka_unit_test_setup(dependency_order, setup),
 		cmocka_unit_test_setup(dependency_waits_and_fails, setup),
 		cmocka_unit_test_setup(removed_instance_frees_slot, setup),
