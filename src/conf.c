@@ -88,16 +88,16 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 #define X(id, name, fl) K_##id,
 enum { KEYS NKEYS };
 #undef X
-/* names inline, not pointers to separate strings; C would silently drop the NUL of a
- * name that fills the array exactly */
-#define X(id, name, fl) _Static_assert(sizeof(name) <= 18, "key name too long: " name);
-KEYS
-#undef X
+/* names inline, not pointers to separate strings */
 #define X(id, name, fl) { name, fl },
 static const struct {
 	char name[18];
 	unsigned char flags;
 } keys[] = { KEYS };
+#undef X
+/* C would silently drop the NUL of a name that fills the array exactly */
+#define X(id, s, fl) +(sizeof(s) > sizeof(keys[0].name))
+_Static_assert(0 KEYS == 0, "a key name is too long for keys[].name");
 #undef X
 
 static int key_find(const char *k)

@@ -262,14 +262,14 @@ uint64_t conf_cap_default(void)
 
 /* indexed by number, names inline: a third of a table of {number, pointer} + strings */
 static const char signals[32][7] = {
-	[SIGHUP] = "HUP",   [SIGINT] = "INT",	  [SIGQUIT] = "QUIT", [SIGILL] = "ILL",
-	[SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",	  [SIGBUS] = "BUS",   [SIGFPE] = "FPE",
-	[SIGKILL] = "KILL", [SIGUSR1] = "USR1",	  [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
-	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",	  [SIGTERM] = "TERM", [SIGCHLD] = "CHLD",
-	[SIGCONT] = "CONT", [SIGSTOP] = "STOP",	  [SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN",
-	[SIGTTOU] = "TTOU", [SIGURG] = "URG",	  [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
+	[SIGHUP] = "HUP",	[SIGINT] = "INT",   [SIGQUIT] = "QUIT",	  [SIGILL] = "ILL",
+	[SIGTRAP] = "TRAP",	[SIGABRT] = "ABRT", [SIGBUS] = "BUS",	  [SIGFPE] = "FPE",
+	[SIGKILL] = "KILL",	[SIGUSR1] = "USR1", [SIGSEGV] = "SEGV",	  [SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE",	[SIGALRM] = "ALRM", [SIGTERM] = "TERM",	  [SIGCHLD] = "CHLD",
+	[SIGCONT] = "CONT",	[SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",	  [SIGTTIN] = "TTIN",
+	[SIGTTOU] = "TTOU",	[SIGURG] = "URG",   [SIGXCPU] = "XCPU",	  [SIGXFSZ] = "XFSZ",
 	[SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH", [SIGIO] = "IO",
-	[SIGPWR] = "PWR",   [SIGSYS] = "SYS",
+	[SIGPWR] = "PWR",	[SIGSYS] = "SYS",
 };
 
 int conf_signal_number(const char *name)

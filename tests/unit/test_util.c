@@ -19,10 +19,12 @@
 static void ip4(void **st)
 {
 	static const char *const in[] = {
-		"10.88.0.1", "0.0.0.0", "255.255.255.255", "1.2.3.4", "192.168.100.200",
-		"256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04", "1..2.3", ".1.2.3",
-		"1.2.3.", "1.2.3.4 ", " 1.2.3.4", "1234.1.1.1", "a.b.c.d", "", "0x1.2.3.4",
-		"1.2.3.-4", "00.1.1.1", "1.2.3.400",
+		"10.88.0.1",	   "0.0.0.0",	"255.255.255.255", "1.2.3.4",
+		"192.168.100.200", "256.1.1.1", "1.2.3",	   "1.2.3.4.5",
+		"01.2.3.4",	   "1.2.3.04",	"1..2.3",	   ".1.2.3",
+		"1.2.3.",	   "1.2.3.4 ",	" 1.2.3.4",	   "1234.1.1.1",
+		"a.b.c.d",	   "",		"0x1.2.3.4",	   "1.2.3.-4",
+		"00.1.1.1",	   "1.2.3.400",
 	};
 	struct in_addr a, b;
 
@@ -162,7 +164,7 @@ static void opts(void **st)
 	o = (struct util_opt){ 0 };
 	assert_int_equal(util_getopt(&o, 3, a4, "c:qh"), 'q');
 	assert_int_equal(util_getopt(&o, 3, a4, "c:qh"), '?'); /* unknown */
-	assert_int_equal(util_getopt(&o, 3, a4, "c:qh"), -1); /* "-" is an operand */
+	assert_int_equal(util_getopt(&o, 3, a4, "c:qh"), -1);  /* "-" is an operand */
 	assert_int_equal(o.ind, 2);
 	o = (struct util_opt){ 0 };
 	assert_int_equal(util_getopt(&o, 2, (char *[]){ "x", "-:", NULL }, "c:qh"), '?');
@@ -171,11 +173,8 @@ static void opts(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ip4),
-		cmocka_unit_test(sstr),
-		cmocka_unit_test(lines),
-		cmocka_unit_test(readwrite),
-		cmocka_unit_test(opts),
+		cmocka_unit_test(ip4),	     cmocka_unit_test(sstr), cmocka_unit_test(lines),
+		cmocka_unit_test(readwrite), cmocka_unit_test(opts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
