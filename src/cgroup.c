@@ -788,28 +788,32 @@ int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent,
 
 /* ---- limits ------------------------------------------------------------------------- */
 
-/* write val to the container's file; optional: a missing file is not an error */
+/* write val to the container's file; with OPT in ctl a missing file is not an error */
+#define OPT 0x100
 static int put(const struct cgroup_sys *s, int ctl, const char *name, const char *file,
-	       bool optional, struct cabin_err *e, const char *f, ...)
-	__attribute__((format(printf, 7, 8)));
-static int put(const struct cgroup_sys *s, int ctl, const char *name, const char *file,
-	       bool optional, struct cabin_err *e, const char *f, ...)
+	       const char *val, struct cabin_err *e)
 {
-	char path[PATHSZ], val[64];
-	va_list ap;
+	char path[PATHSZ];
 	int r;
 
-	va_start(ap, f);
-	vsnprintf(val, sizeof(val), f, ap);
-	va_end(ap);
-	if (gpath(path, s, ctl, name, file) < 0)
+	if (gpath(path, s, ctl & ~OPT, name, file) < 0)
 		return err_set(e, ENAMETOOLONG, "cgroup: path too long for %s/%s", name, file);
 	r = writef(path, val);
-	if (r == -ENOENT && optional)
+	if (r == -ENOENT && (ctl & OPT))
 		return 0;
 	if (r < 0)
 		return err_set(e, -r, "cgroup: unable to write \"%s\" to %s", val, path);
 	return 0;
+}
+
+/* the same with a number: not variadic, most limits are one */
+static int putu(const struct cgroup_sys *s, int ctl, const char *name, const char *file, uint64_t v,
+		struct cabin_err *e)
+{
+	char val[24];
+
+	snprintf(val, sizeof(val), "%" PRIu64, v);
+	return put(s, ctl, name, file, val, e);
 }
 
 static bool has_file(const struct cgroup_sys *s, int ctl, const char *name, const char *file)
@@ -858,6 +862,7 @@ static int limits_v2(const struct cgroup_sys *s, const char *name, const struct 
 		     struct cabin_err *e)
 {
 	uint32_t pids = c->pids ? c->pids : 256;
+	char val[32];
 	int r = 0;
 
 	if ((c->memory || c->memory_high) && (r = need(s, CG_MEMORY, "memory", e)) < 0)
@@ -866,31 +871,31 @@ static int limits_v2(const struct cgroup_sys *s, const char *name, const struct 
 		return r;
 	if (s->have[CG_MEMORY]) {
 		if (c->memory_high)
-			r = put(s, CG_MEMORY, name, "memory.high", false, e, "%" PRIu64,
-				c->memory_high);
+			r = putu(s, CG_MEMORY, name, "memory.high", c->memory_high, e);
 		if (!r && c->memory)
-			r = put(s, CG_MEMORY, name, "memory.max", false, e, "%" PRIu64, c->memory);
+			r = putu(s, CG_MEMORY, name, "memory.max", c->memory, e);
 		/* no escape into swap, and the whole container dies together on OOM */
 		if (!r && c->memory)
-			r = put(s, CG_MEMORY, name, "memory.swap.max", true, e, "0");
+			r = put(s, CG_MEMORY | OPT, name, "memory.swap.max", "0", e);
 		if (!r)
-			r = put(s, CG_MEMORY, name, "memory.oom.group", true, e, "1");
+			r = put(s, CG_MEMORY | OPT, name, "memory.oom.group", "1", e);
 	}
-	if (!r && c->cpu_milli)
-		r = put(s, CG_CPU, name, "cpu.max", false, e, "%" PRIu32 " %d",
-			quota_us(c->cpu_milli), PERIOD);
+	if (!r && c->cpu_milli) {
+		snprintf(val, sizeof(val), "%" PRIu32 " %d", quota_us(c->cpu_milli), PERIOD);
+		r = put(s, CG_CPU, name, "cpu.max", val, e);
+	}
 	if (!r && c->cpu_weight)
-		r = put(s, CG_CPU, name, "cpu.weight", false, e, "%" PRIu32, c->cpu_weight);
+		r = putu(s, CG_CPU, name, "cpu.weight", c->cpu_weight, e);
 	if (!r && s->have[CG_PIDS])
-		r = put(s, CG_PIDS, name, "pids.max", false, e, "%" PRIu32, pids);
+		r = putu(s, CG_PIDS, name, "pids.max", pids, e);
 	/* io.weight exists only with an io scheduler that weighs (iocost, bfq) */
 	if (!r && c->io_weight && s->have[CG_IO]) {
+		snprintf(val, sizeof(val), "default %" PRIu32, c->io_weight);
 		if (has_file(s, CG_IO, name, "io.weight"))
-			r = put(s, CG_IO, name, "io.weight", false, e, "default %" PRIu32,
-				c->io_weight);
+			r = put(s, CG_IO, name, "io.weight", val, e);
 		else
-			r = put(s, CG_IO, name, "io.bfq.weight", true, e, "%" PRIu32,
-				c->io_weight / 10 ? c->io_weight / 10 : 1);
+			r = putu(s, CG_IO | OPT, name, "io.bfq.weight",
+				 c->io_weight / 10 ? c->io_weight / 10 : 1, e);
 	}
 	return r;
 }
@@ -908,50 +913,42 @@ static int limits_v1(const struct cgroup_sys *s, const char *name, const struct 
 	if (c->memory) {
 		bool sw = has_file(s, CG_MEMORY, name, "memory.memsw.limit_in_bytes");
 
-		r = put(s, CG_MEMORY, name, "memory.limit_in_bytes", false, e, "%" PRIu64,
-			c->memory);
+		r = putu(s, CG_MEMORY, name, "memory.limit_in_bytes", c->memory, e);
 		/* a reused group may hold a smaller memsw: memsw must stay >= the limit */
 		if (r == -EINVAL && sw) {
-			r = put(s, CG_MEMORY, name, "memory.memsw.limit_in_bytes", false, e,
-				"%" PRIu64, c->memory);
+			r = putu(s, CG_MEMORY, name, "memory.memsw.limit_in_bytes", c->memory, e);
 			if (!r)
-				r = put(s, CG_MEMORY, name, "memory.limit_in_bytes", false, e,
-					"%" PRIu64, c->memory);
+				r = putu(s, CG_MEMORY, name, "memory.limit_in_bytes", c->memory, e);
 		}
 		if (!r && sw)
-			r = put(s, CG_MEMORY, name, "memory.memsw.limit_in_bytes", false, e,
-				"%" PRIu64, c->memory);
+			r = putu(s, CG_MEMORY, name, "memory.memsw.limit_in_bytes", c->memory, e);
 		/* without swap accounting the best we can do against swapping past the
 		 * limit is to tell reclaim not to swap this group */
 		if (!r && !sw)
-			r = put(s, CG_MEMORY, name, "memory.swappiness", true, e, "0");
+			r = put(s, CG_MEMORY | OPT, name, "memory.swappiness", "0", e);
 	}
 	if (!r && c->memory_high)
-		r = put(s, CG_MEMORY, name, "memory.soft_limit_in_bytes", false, e, "%" PRIu64,
-			c->memory_high);
+		r = putu(s, CG_MEMORY, name, "memory.soft_limit_in_bytes", c->memory_high, e);
 	if (!r && c->cpu_milli) {
-		r = put(s, CG_CPU, name, "cpu.cfs_period_us", false, e, "%d", PERIOD);
+		r = putu(s, CG_CPU, name, "cpu.cfs_period_us", PERIOD, e);
 		if (!r)
-			r = put(s, CG_CPU, name, "cpu.cfs_quota_us", false, e, "%" PRIu32,
-				quota_us(c->cpu_milli));
+			r = putu(s, CG_CPU, name, "cpu.cfs_quota_us", quota_us(c->cpu_milli), e);
 	}
 	if (!r && c->cpu_weight)
-		r = put(s, CG_CPU, name, "cpu.shares", false, e, "%" PRIu64,
-			weight_to_shares(c->cpu_weight));
+		r = putu(s, CG_CPU, name, "cpu.shares", weight_to_shares(c->cpu_weight), e);
 	if (!r && s->have[CG_PIDS])
-		r = put(s, CG_PIDS, name, "pids.max", false, e, "%" PRIu32, pids);
+		r = putu(s, CG_PIDS, name, "pids.max", pids, e);
 	if (!r && c->io_weight && s->have[CG_IO]) {
 		if (has_file(s, CG_IO, name, "blkio.weight"))
-			r = put(s, CG_IO, name, "blkio.weight", false, e, "%" PRIu32,
-				weight_to_blkio(c->io_weight));
+			r = putu(s, CG_IO, name, "blkio.weight", weight_to_blkio(c->io_weight), e);
 		else
-			r = put(s, CG_IO, name, "blkio.bfq.weight", true, e, "%" PRIu32,
-				weight_to_blkio(c->io_weight));
+			r = putu(s, CG_IO | OPT, name, "blkio.bfq.weight",
+				 weight_to_blkio(c->io_weight), e);
 	}
 	if (!r && s->have[CG_DEVICES]) {
-		r = put(s, CG_DEVICES, name, "devices.deny", false, e, "a");
+		r = put(s, CG_DEVICES, name, "devices.deny", "a", e);
 		for (size_t i = 0; !r && i < sizeof(devallow) / sizeof(devallow[0]); i++)
-			r = put(s, CG_DEVICES, name, "devices.allow", false, e, "%s", devallow[i]);
+			r = put(s, CG_DEVICES, name, "devices.allow", devallow[i], e);
 	}
 	return r;
 }
