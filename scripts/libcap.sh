@@ -23,7 +23,7 @@ rm -rf libcap2-src
 apt-get $O source --download-only "libcap2=$V" >/dev/null 2>&1
 dpkg-source --no-check -x libcap2_*.dsc libcap2-src >/dev/null
 cd libcap2-src
-make -C libcap CC="musl-gcc -isystem $B/kh" BUILD_CC=gcc SHARED=no libcap.a >/dev/null
+make -C libcap CC="musl-gcc -isystem $B/kh -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables" BUILD_CC=gcc SHARED=no libcap.a >/dev/null
 mkdir -p "$OUT/lib" "$OUT/include/sys"
 cp libcap/libcap.a "$OUT/lib/"
 cp libcap/include/sys/capability.h "$OUT/include/sys/"

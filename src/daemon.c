@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +29,7 @@
 #include "cabin/loop.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
+#include "cabin/util.h"
 
 /* Test hooks: tests/alloc/count.c provides strong definitions that arm and read an
  * allocation counter; in the product these weak ones do nothing. */
@@ -1619,16 +1619,16 @@ int daemon_main(int argc, char **argv)
 	struct conf_diag d = { .report = report_stderr };
 	struct cabin_err e = { 0 };
 	const char *copt = NULL, *ropt = NULL;
+	struct util_opt o = { 0 };
 	int opt, fd;
 
-	optind = 1;
-	while ((opt = getopt(argc, argv, "+c:r:h")) != -1) {
+	while ((opt = util_getopt(&o, argc, argv, "c:r:h")) != -1) {
 		switch (opt) {
 		case 'c':
-			copt = optarg;
+			copt = o.arg;
 			break;
 		case 'r':
-			ropt = optarg;
+			ropt = o.arg;
 			break;
 		case 'h':
 			usage(1);
@@ -1638,7 +1638,7 @@ int daemon_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (o.ind != argc) {
 		usage(2);
 		return EXIT_USAGE;
 	}

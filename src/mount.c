@@ -199,7 +199,7 @@ static int mk_dev(int rootfd, struct cabin_err *e)
 		char host[32], fp[FDPATH_MAX];
 		int fd;
 
-		snprintf(host, sizeof(host), "dev: /dev/%s", nodes[i].name);
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i].name);
 		fd = openat(dfd, nodes[i].name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
 		if (fd < 0 || mount(host, fdpath(fd, fp), NULL, MS_BIND, NULL) < 0) {
 			r = err_sys(e, "dev: /dev/%s", nodes[i].name);

@@ -135,7 +135,9 @@ static int set_caps(uint64_t keep, struct cabin_err *e)
 static int set_identity(const struct conf_ctr *c, uid_t uid, gid_t gid, const gid_t *groups,
 			int ngroups, struct cabin_err *e)
 {
-	if (setgroups(ngroups, groups) < 0)
+	/* spawn_start writes "deny" to setgroups of a user namespace (so that no one in it
+	 * can drop a group to get around a negative permission): no supplementary groups */
+	if (!(CONFIG_USERNS && c->userns) && setgroups(ngroups, groups) < 0)
 		return err_sys(e, "user: setgroups");
 	/* keep the permitted set across the uid change; drop_caps() sets it after */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -251,6 +253,10 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 
 	if (setsid() < 0)
 		return err_sys(e, "setsid");
+	/* in a new user namespace we are still the host's uid, unmapped there: become its
+	 * root (host uid 100000) before creating anything */
+	if (CONFIG_USERNS && c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return err_sys(e, "userns: become root");
 	if (v2 && unshare(CLONE_NEWCGROUP) < 0)
 		return err_sys(e, "cgroup namespace");
 	if (c->net != CONF_NET_HOST && lo_up(e) < 0)
@@ -297,8 +303,6 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 			return err_sys(e, "stdio: dup2");
 	}
 
-	if (write_file("/proc/self/oom_score_adj", "0", e) < 0)
-		return -e->code;
 	{
 		struct rlimit nofile = { c->rlimit_nofile, c->rlimit_nofile };
 		struct rlimit core = { 0, 0 };
@@ -432,6 +436,15 @@ int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		goto out_child;
 	if ((flags & CLONE_NEWUSER) && (r = write_idmaps(pid, e)) < 0)
 		goto out_child;
+	{
+		/* the daemon runs at -1000; the container starts from 0 (B6). Written from
+		 * the host side, never through the container's /proc (A11). */
+		char path[40];
+
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+		if ((r = write_file(path, "0", e)) < 0)
+			goto out_child;
+	}
 	if (o->setup && (r = o->setup(o->setup_ctx, pid, e)) < 0)
 		goto out_child;
 	if (write(go[1], "g", 1) != 1) {
