@@ -319,6 +319,8 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 	r = set_identity(c, uid, gid, groups, ngroups, e);
 	if (r < 0)
 		return r;
+	/* a uid change clears the parent-death signal: arm it again (B8) */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	r = set_caps(keep, e);
 	if (r < 0)
 		return r;
@@ -420,6 +422,10 @@ int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 
 		close(go[1]);
 		close(ep[0]);
+		/* die with whoever started us (cabin run, the daemon): never an unsupervised
+		 * container (B8). Armed before the go byte, so a parent that died earlier
+		 * shows as EOF on the pipe. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		/* wait until the parent placed us in the cgroup and wrote the id maps */
 		if (read(go[0], &b, 1) != 1)
 			_exit(125);
