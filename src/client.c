@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cabin/cli.h"
+#include "cabin/conf.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
 
@@ -42,7 +43,7 @@ static const struct cmd cmds[] = {
 	{ "start", "", 1, -1, K_PLAIN, false, "start NAME..." },
 	{ "stop", "", 1, -1, K_PLAIN, false, "stop NAME..." },
 	{ "restart", "", 1, -1, K_PLAIN, false, "restart NAME..." },
-	{ "kill", "", 1, -1, K_PLAIN, false, "kill NAME..." },
+	{ "kill", "s", 1, -1, K_PLAIN, false, "kill [-s SIGNAL] NAME... (default KILL)" },
 	{ "pause", "", 1, -1, K_PLAIN, false, "pause NAME..." },
 	{ "resume", "", 1, -1, K_PLAIN, false, "resume NAME..." },
 	{ "create", "", 1, -1, K_PLAIN, false, "create [--save] NAME KEY=VALUE..." },
@@ -671,7 +672,7 @@ static bool number(const char *s, long max)
 
 int client_main(int argc, char **argv)
 {
-	const char *rundir = NULL, *fmt = NULL, *lines = NULL, *arg;
+	const char *rundir = NULL, *fmt = NULL, *lines = NULL, *sig = NULL, *arg;
 	const struct cmd *c = NULL;
 	bool fl[128] = { false }, save = false, nostream = false, optsdone = false;
 	char **pos, **wire, absfile[PATH_MAX];
@@ -713,15 +714,18 @@ int client_main(int argc, char **argv)
 		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 			fdprintf(1, "usage: cabin %s\n%s\n", c->usage, GLOBAL_USAGE);
 			return EXIT_OK;
-		} else if (!strcmp(arg, "-r") || !strcmp(arg, "-o") || !strcmp(arg, "-n")) {
+		} else if (!strcmp(arg, "-r") || !strcmp(arg, "-o") || !strcmp(arg, "-n") ||
+			   !strcmp(arg, "-s")) {
 			if (i + 1 >= argc)
 				return usage_err(c, "option %s needs a value", arg);
-			if (arg[1] == 'n' && !strchr(c->flags, 'n'))
+			if ((arg[1] == 'n' || arg[1] == 's') && !strchr(c->flags, arg[1]))
 				return usage_err(c, "unknown option %s", arg);
 			if (arg[1] == 'r')
 				rundir = argv[++i];
 			else if (arg[1] == 'o')
 				fmt = argv[++i];
+			else if (arg[1] == 's')
+				sig = argv[++i];
 			else
 				lines = argv[++i];
 		} else if (arg[1] == 'o' && arg[2]) {
@@ -734,7 +738,7 @@ int client_main(int argc, char **argv)
 			for (k = 1; arg[k]; k++) {
 				unsigned char f = arg[k];
 
-				if (f == 'n' || !strchr(c->flags, f) || f >= 128) {
+				if (f == 'n' || f == 's' || !strchr(c->flags, f) || f >= 128) {
 					char o1[3] = { '-', arg[k], 0 };
 
 					return usage_err(c, "unknown option %s", o1);
@@ -802,6 +806,12 @@ int client_main(int argc, char **argv)
 	if (lines) {
 		wire[nw++] = "-n";
 		wire[nw++] = (char *)lines;
+	}
+	if (sig) {
+		if (conf_signal_number(sig) <= 0)
+			return usage_err(c, "unknown signal '%s'", sig);
+		wire[nw++] = "-s";
+		wire[nw++] = (char *)sig;
 	}
 	for (i = 0; i < npos; i++)
 		wire[nw++] = pos[i];
