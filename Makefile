@@ -134,12 +134,13 @@ integ: $(B)/cabin $(PROBE)
 
 check: $(B)/cabin $(PROBE) $(UNITBINS) $(FUZZBINS)
 	@rm -rf $(B)/results && mkdir -p $(B)/results
+	@sh tests/format.sh || true
 	@sh tests/unit/run.sh $(UNITBINS) || true
 	@sh tests/fuzz/run.sh check $(FUZZBINS) || true
 	@sh tests/integ/run.sh || true
 	@sh tests/summary.sh $(B)/results
 
-soak: $(B)/cabin $(PROBE)
+soak: $(B)/cabin $(B)/cabin-alloc $(PROBE)
 	@sh tests/integ/soak.sh
 
 bench: $(B)/cabin
@@ -154,9 +155,9 @@ install: $(B)/cabin
 	install -d -m 0755 $(DESTDIR)/etc/cabin.d $(DESTDIR)/var/lib/cabin
 
 format:
-	clang-format -i src/*.c include/cabin/*.h
+	clang-format -i src/*.c src/*.h include/cabin/*.h
 format-check:
-	clang-format --dry-run -Werror src/*.c include/cabin/*.h
+	@sh tests/format.sh
 
 clean:
 	rm -rf $(B)/obj $(B)/hobj $(B)/fobj $(B)/unit $(B)/fuzz $(B)/cabin $(B)/probe $(B)/results

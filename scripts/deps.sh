@@ -2,7 +2,7 @@
 # Install what a fresh Debian 12 needs to build and test cabin. Idempotent and quiet:
 # only packages that are missing are installed. Never touches the host's apt sources.
 set -eu
-PKGS="make gcc clang musl-tools libcmocka-dev libcap-dev busybox-static crun
+PKGS="make gcc clang clang-format musl-tools libcmocka-dev libcap-dev busybox-static crun
       dpkg-dev xz-utils iproute2 jq util-linux procps psmisc file
       libclang-rt-14-dev"
 missing=""

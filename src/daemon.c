@@ -48,7 +48,7 @@ static struct conf confs[2];
 static struct conf *cur = &confs[0], *nxt = &confs[1];
 static bool runtime_def[SVC_MAX];
 static int console_fd = 2;
-	/* blocking stderr, for log=console */ /* defined by create/deploy, not by the files */
+/* blocking stderr, for log=console */ /* defined by create/deploy, not by the files */
 
 static struct cgroup_sys cg;
 static bool have_cg;

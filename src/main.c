@@ -64,10 +64,11 @@ int check_main(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'h':
-			fdprintf(1, "usage: cabin check [-q] [-c FILE]\n"
-				    "  validate FILE (default $CABIN_CONF, else " CONFIG_DEFAULT_CONF
-				    ") and the\n  cabin.d/*.conf next to it; every error as "
-				    "FILE:LINE: message on stderr\n");
+			fdprintf(1,
+				 "usage: cabin check [-q] [-c FILE]\n"
+				 "  validate FILE (default $CABIN_CONF, else " CONFIG_DEFAULT_CONF
+				 ") and the\n  cabin.d/*.conf next to it; every error as "
+				 "FILE:LINE: message on stderr\n");
 			return EXIT_OK;
 		default:
 			fdprintf(2, "usage: cabin check [-q] [-c FILE]\n");

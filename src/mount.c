@@ -88,9 +88,11 @@ int mount_open_in_root(int rootfd, const char *path, bool create, bool dir)
 			else {
 				/* O_PATH parent: create through a real directory fd */
 				int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-				r = dfd < 0 ? -1 : openat(dfd, comp,
-							  O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-							  0644);
+				r = dfd < 0 ? -1
+					    : openat(dfd, comp,
+						     O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+							     O_CLOEXEC,
+						     0644);
 				if (r >= 0) {
 					close(r);
 					r = 0;
@@ -107,7 +109,7 @@ int mount_open_in_root(int rootfd, const char *path, bool create, bool dir)
 		}
 		close(parent);
 		if (fd < 0)
-			return fd;	/* e.g. a dangling symlink: refuse */
+			return fd; /* e.g. a dangling symlink: refuse */
 		if (last)
 			return fd;
 		close(fd);
@@ -174,12 +176,12 @@ static int mk_dev(int rootfd, struct cabin_err *e)
 		const char *name;
 		unsigned maj, min;
 	} nodes[] = {
-		{ "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
+		{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
 		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 	};
 	static const char *const links[][2] = {
-		{ "ptmx", "pts/ptmx" },	       { "fd", "/proc/self/fd" },
-		{ "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+		{ "ptmx", "pts/ptmx" },		 { "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },	 { "stdout", "/proc/self/fd/1" },
 		{ "stderr", "/proc/self/fd/2" },
 	};
 	int dfd, r;
@@ -274,7 +276,7 @@ static void put_etc(int etcfd, const char *name, const char *text)
 	unlinkat(etcfd, tmp, 0);
 	fd = openat(etcfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return;		/* read-only image: keep its own files */
+		return; /* read-only image: keep its own files */
 	if (write(fd, text, strlen(text)) < 0 || renameat(etcfd, tmp, etcfd, name) < 0)
 		unlinkat(etcfd, tmp, 0);
 	close(fd);
@@ -377,10 +379,10 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e)
 {
 	/* OCI/moby masked and read-only paths (research/reliability.md §2) */
 	static const char *const masked[] = {
-		"/proc/acpi",	     "/proc/asound",	    "/proc/interrupts", "/proc/kcore",
-		"/proc/keys",	     "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
-		"/proc/timer_list", "/proc/timer_stats",   "/sys/firmware",
-		"/sys/devices/virtual/powercap",
+		"/proc/acpi",	     "/proc/asound",  "/proc/interrupts",
+		"/proc/kcore",	     "/proc/keys",    "/proc/latency_stats",
+		"/proc/sched_debug", "/proc/scsi",    "/proc/timer_list",
+		"/proc/timer_stats", "/sys/firmware", "/sys/devices/virtual/powercap",
 	};
 	static const char *const rdonly[] = {
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -396,7 +398,8 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e)
 	nullfd = openat2_in(rootfd, "dev/null", O_PATH, IN_ROOT | RESOLVE_NO_SYMLINKS);
 	if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
 	    st.st_rdev != makedev(1, 3)) {
-		r = err_set(e, nullfd < 0 ? -nullfd : EPERM, "mask: /dev/null is not the null device");
+		r = err_set(e, nullfd < 0 ? -nullfd : EPERM,
+			    "mask: /dev/null is not the null device");
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
@@ -409,7 +412,8 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e)
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode))
-			r = mount("tmpfs", fdpath(fd, fp), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			r = mount("tmpfs", fdpath(fd, fp), "tmpfs",
+				  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				  "nr_blocks=1,nr_inodes=1,mode=0");
 		else
 			r = mount(fdpath(nullfd, np), fdpath(fd, fp), NULL, MS_BIND, NULL);
@@ -420,8 +424,8 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e)
 		}
 	}
 	for (size_t i = 0; i < sizeof(rdonly) / sizeof(rdonly[0]); i++) {
-		r = mount_at(rootfd, rdonly[i], rdonly[i], NULL, MS_BIND | MS_REC, NULL, false, false,
-			     e);
+		r = mount_at(rootfd, rdonly[i], rdonly[i], NULL, MS_BIND | MS_REC, NULL, false,
+			     false, e);
 		if (r == -ENOENT) {
 			r = 0;
 			continue;

@@ -99,7 +99,8 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		close(l.fd);
 	}
 	if (!uid_known)
-		return err_set(e, ENOENT, "user: %s: not found in the container's /etc/passwd", name);
+		return err_set(e, ENOENT, "user: %s: not found in the container's /etc/passwd",
+			       name);
 	if (!gid_known && !colon)
 		*gid = 0;
 
@@ -121,8 +122,8 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 				continue;
 			for (char *m = f[3], *end; *m; m = end) {
 				end = strchrnul(m, ',');
-				if ((size_t)(end - m) == strlen(name) && !strncmp(m, name, end - m) &&
-				    *ngroups < maxgroups)
+				if ((size_t)(end - m) == strlen(name) &&
+				    !strncmp(m, name, end - m) && *ngroups < maxgroups)
 					groups[(*ngroups)++] = id;
 				if (*end)
 					end++;
@@ -131,13 +132,13 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		close(l.fd);
 	}
 	if (colon && !gid_known)
-		return err_set(e, ENOENT, "user: %s: group %s not found in the container's /etc/group",
-			       user, group);
+		return err_set(e, ENOENT,
+			       "user: %s: group %s not found in the container's /etc/group", user,
+			       group);
 	return 0;
 }
 
-int spawn_lookup_user(int rootfd, const char *user, uid_t *uid, gid_t *gid,
-		      struct cabin_err *e)
+int spawn_lookup_user(int rootfd, const char *user, uid_t *uid, gid_t *gid, struct cabin_err *e)
 {
 	gid_t groups[1];
 	int n;

@@ -17,7 +17,7 @@
 #include "cabin/conf.h"
 #include "cabin/spawn.h"
 
-static struct conf run_conf;	/* big: .bss */
+static struct conf run_conf; /* big: .bss */
 
 static const char run_usage[] =
 	"usage: cabin run [-c FILE] NAME\n"
@@ -142,7 +142,8 @@ static int parse_opts(int argc, char **argv, struct conf_ctr *c)
 			static char tbuf[CONFIG_MAX_MOUNTS][256];
 			char *p;
 
-			if (c->ntmpfs == CONFIG_MAX_MOUNTS || strlen(v) >= sizeof(tbuf[0]) || v[0] != '/')
+			if (c->ntmpfs == CONFIG_MAX_MOUNTS || strlen(v) >= sizeof(tbuf[0]) ||
+			    v[0] != '/')
 				return usage_err("bad --tmpfs");
 			p = strcpy(tbuf[c->ntmpfs], v);
 			c->tmpfs[c->ntmpfs].path = p;
@@ -252,7 +253,8 @@ int run_main(int argc, char **argv)
 		mode = run_conf.cgroup;
 		parent = run_conf.cgroup_parent;
 		if (c->net == CONF_NET_BRIDGE)
-			fdprintf(2, "cabin: %s: net=bridge needs the daemon; running with net=none\n",
+			fdprintf(2,
+				 "cabin: %s: net=bridge needs the daemon; running with net=none\n",
 				 c->name);
 		/* one-shot mode has no bridge: cast away const for this one field */
 		if (c->net == CONF_NET_BRIDGE)

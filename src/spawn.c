@@ -99,7 +99,7 @@ static int drop_bounding(uint64_t keep, struct cabin_err *e)
 		if (keep & (1ULL << cap))
 			continue;
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
-			continue;	/* unknown to this kernel */
+			continue; /* unknown to this kernel */
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			return err_sys(e, "capabilities: drop bounding %d", cap);
 	}
@@ -116,7 +116,7 @@ static int set_caps(uint64_t keep, struct cabin_err *e)
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if (keep & (1ULL << cap) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
 			list[n++] = cap;
-	caps = cap_init();	/* all flags clear: inheritable stays empty */
+	caps = cap_init(); /* all flags clear: inheritable stays empty */
 	if (!caps)
 		return err_sys(e, "capabilities: cap_init");
 	if (n && (cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0 ||
@@ -184,9 +184,10 @@ static int build_env(const struct conf_ctr *c, const char *home, const char *hos
 {
 	size_t used = 0;
 	int n = 0;
-	const char *fixed[4][2] = {
-		{ "PATH", default_path }, { "HOME", home }, { "HOSTNAME", host }, { "TERM", "linux" }
-	};
+	const char *fixed[4][2] = { { "PATH", default_path },
+				    { "HOME", home },
+				    { "HOSTNAME", host },
+				    { "TERM", "linux" } };
 
 	for (int i = 0; i < 4; i++) {
 		bool overridden = false;
@@ -308,7 +309,8 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 		struct rlimit core = { 0, 0 };
 
 		if (c->rlimit_nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
-			return err_sys(e, "rlimit: nofile %llu", (unsigned long long)c->rlimit_nofile);
+			return err_sys(e, "rlimit: nofile %llu",
+				       (unsigned long long)c->rlimit_nofile);
 		setrlimit(RLIMIT_CORE, &core);
 	}
 	umask(c->umask);

@@ -13,8 +13,8 @@
 #include "cabin/err.h"
 #include "generated/config.h"
 
-#define CONF_NAME_MAX 31	/* [a-z0-9][a-z0-9_-]{0,30} */
-#define CONF_INST_MAX 40	/* name + "-" + instance number */
+#define CONF_NAME_MAX 31 /* [a-z0-9][a-z0-9_-]{0,30} */
+#define CONF_INST_MAX 40 /* name + "-" + instance number */
 
 enum conf_net { CONF_NET_BRIDGE, CONF_NET_NONE, CONF_NET_HOST };
 enum conf_restart {
@@ -30,50 +30,50 @@ enum conf_cgroup { CONF_CGROUP_AUTO, CONF_CGROUP_V1, CONF_CGROUP_V2 };
 enum conf_boot_loop { CONF_BOOTLOOP_NONE, CONF_BOOTLOOP_STOP, CONF_BOOTLOOP_HALT };
 
 struct conf_volume {
-	const char *src;	/* absolute host path */
-	const char *dst;	/* absolute path inside the container */
+	const char *src; /* absolute host path */
+	const char *dst; /* absolute path inside the container */
 	bool ro;
 };
 
 struct conf_tmpfs {
 	const char *path;
-	uint64_t size;		/* bytes, 0 = kernel default */
+	uint64_t size; /* bytes, 0 = kernel default */
 };
 
 struct conf_port {
 	uint16_t host;
 	uint16_t ctr;
-	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 };
 
 struct conf_sysctl {
-	const char *key;	/* dotted, e.g. net.ipv4.ip_forward */
+	const char *key; /* dotted, e.g. net.ipv4.ip_forward */
 	const char *val;
 };
 
 /* One container instance. replicas=N sections expand into N of these (name-1 .. name-N),
  * with %i expanded in port= and hostname=. */
 struct conf_ctr {
-	char name[CONF_INST_MAX + 1];	/* instance name: "web-2", or "db" */
-	char section[CONF_NAME_MAX + 1];/* section name: "web" */
-	int instance;			/* 1..replicas, 0 when replicas is 1 */
+	char name[CONF_INST_MAX + 1];	 /* instance name: "web-2", or "db" */
+	char section[CONF_NAME_MAX + 1]; /* section name: "web" */
+	int instance;			 /* 1..replicas, 0 when replicas is 1 */
 	int replicas;
-	const char *file;		/* where the section starts, for messages */
+	const char *file; /* where the section starts, for messages */
 	int line;
 
 	/* process */
 	const char *rootfs;
-	const char *argv[CONFIG_MAX_ARGS + 1];	/* NULL-terminated; argc 0 = image default none */
+	const char *argv[CONFIG_MAX_ARGS + 1]; /* NULL-terminated; argc 0 = image default none */
 	int argc;
-	const char *env[CONFIG_MAX_ENV + 1];	/* "K=V", NULL-terminated */
+	const char *env[CONFIG_MAX_ENV + 1]; /* "K=V", NULL-terminated */
 	int nenv;
-	const char *workdir;		/* default "/" */
-	const char *user;		/* NULL = 0:0; "uid[:gid]" or a name */
-	const char *hostname;		/* default: the instance name */
-	mode_t umask;			/* default 022 */
-	uint64_t rlimit_nofile;		/* default 1024 */
-	int stop_signal;		/* default SIGTERM */
-	uint32_t stop_timeout_ms;	/* default: global stop_timeout, else 10 s */
+	const char *workdir;	  /* default "/" */
+	const char *user;	  /* NULL = 0:0; "uid[:gid]" or a name */
+	const char *hostname;	  /* default: the instance name */
+	mode_t umask;		  /* default 022 */
+	uint64_t rlimit_nofile;	  /* default 1024 */
+	int stop_signal;	  /* default SIGTERM */
+	uint32_t stop_timeout_ms; /* default: global stop_timeout, else 10 s */
 
 	/* filesystem */
 	bool readonly;
@@ -84,9 +84,9 @@ struct conf_ctr {
 
 	/* isolation */
 	enum conf_net net;
-	uint64_t cap_add;		/* bit n = capability n; the set a container gets is */
-	uint64_t cap_drop;		/* (conf_cap_default() & ~cap_drop) | cap_add */
-	bool no_new_privs;		/* default yes */
+	uint64_t cap_add;  /* bit n = capability n; the set a container gets is */
+	uint64_t cap_drop; /* (conf_cap_default() & ~cap_drop) | cap_add */
+	bool no_new_privs; /* default yes */
 	bool userns;
 	struct conf_sysctl sysctl[CONFIG_MAX_SYSCTL];
 	int nsysctl;
@@ -94,51 +94,51 @@ struct conf_ctr {
 	/* limits (0 = not set) */
 	uint64_t memory;
 	uint64_t memory_high;
-	uint32_t cpu_milli;		/* cpu=0.5 -> 500 */
-	uint32_t cpu_weight;		/* 1..10000 */
-	uint32_t pids;			/* default 256 */
-	uint32_t io_weight;		/* 1..10000 */
+	uint32_t cpu_milli;  /* cpu=0.5 -> 500 */
+	uint32_t cpu_weight; /* 1..10000 */
+	uint32_t pids;	     /* default 256 */
+	uint32_t io_weight;  /* 1..10000 */
 
 	/* network */
-	struct in_addr ip;		/* network byte order; 0 = assigned from subnet */
+	struct in_addr ip; /* network byte order; 0 = assigned from subnet */
 	struct conf_port port[CONFIG_MAX_PORTS];
 	int nport;
 	bool isolated;
 
 	/* supervision */
 	enum conf_restart restart;
-	int restart_max;		/* on-failure:N, 0 = unlimited */
-	uint32_t restart_delay_ms;	/* 100 */
-	uint32_t restart_max_delay_ms;	/* 60000 */
-	uint32_t restart_reset_ms;	/* 10000 */
-	const char *depends[CONFIG_MAX_DEPENDS];	/* section names */
+	int restart_max;			 /* on-failure:N, 0 = unlimited */
+	uint32_t restart_delay_ms;		 /* 100 */
+	uint32_t restart_max_delay_ms;		 /* 60000 */
+	uint32_t restart_reset_ms;		 /* 10000 */
+	const char *depends[CONFIG_MAX_DEPENDS]; /* section names */
 	int ndepends;
-	bool autostart;			/* default yes */
+	bool autostart; /* default yes */
 
 	/* health */
 	enum conf_health health;
-	const char *health_argv[CONFIG_MAX_ARGS + 1];	/* exec: */
+	const char *health_argv[CONFIG_MAX_ARGS + 1]; /* exec: */
 	int health_argc;
-	uint16_t health_port;		/* tcp: */
-	uint32_t health_interval_ms;	/* 30000 */
-	uint32_t health_timeout_ms;	/* 5000 */
-	uint32_t health_retries;	/* 3 */
-	uint32_t health_start_ms;	/* 0 */
+	uint16_t health_port;	     /* tcp: */
+	uint32_t health_interval_ms; /* 30000 */
+	uint32_t health_timeout_ms;  /* 5000 */
+	uint32_t health_retries;     /* 3 */
+	uint32_t health_start_ms;    /* 0 */
 	enum conf_unhealthy on_unhealthy;
 	bool critical;
 
 	/* logs */
 	enum conf_log log;
-	const char *log_path;		/* log=file:PATH */
-	uint32_t log_size;		/* bytes; default global log_size, else LOG_RING_KB */
+	const char *log_path; /* log=file:PATH */
+	uint32_t log_size;    /* bytes; default global log_size, else LOG_RING_KB */
 
 	/* raw templates, kept so conf_scale() can expand new instances; and the lines of
 	 * the keys that cross-section checks report on */
-	const char *hostname_spec;	/* hostname= as written (with %i), NULL = default */
+	const char *hostname_spec; /* hostname= as written (with %i), NULL = default */
 	int hostname_line;
-	const char *port_spec[CONFIG_MAX_PORTS];	/* port= as written */
+	const char *port_spec[CONFIG_MAX_PORTS]; /* port= as written */
 	int port_line[CONFIG_MAX_PORTS];
-	bool ip_auto;			/* ip= not set: address assigned from subnet */
+	bool ip_auto; /* ip= not set: address assigned from subnet */
 	int ip_line;
 	int depends_line[CONFIG_MAX_DEPENDS];
 };
@@ -146,26 +146,26 @@ struct conf_ctr {
 struct conf {
 	/* global keys */
 	const char *hostname;
-	char bridge[16];		/* default "cab0" */
-	struct in_addr subnet_addr;	/* bridge address; default 10.88.0.1 */
-	int subnet_prefix;		/* default 24 */
+	char bridge[16];	    /* default "cab0" */
+	struct in_addr subnet_addr; /* bridge address; default 10.88.0.1 */
+	int subnet_prefix;	    /* default 24 */
 	uint8_t bridge_mac[6];
 	bool bridge_mac_set;
 	bool nat;
 	const char *dns[4];
 	int ndns;
-	const char *watchdog;		/* NULL = none */
-	uint32_t watchdog_timeout_s;	/* 30 */
-	uint32_t log_size;		/* bytes */
-	uint32_t stop_timeout_ms;	/* 10000 */
-	uint32_t shutdown_timeout_ms;	/* 30000 */
+	const char *watchdog;	      /* NULL = none */
+	uint32_t watchdog_timeout_s;  /* 30 */
+	uint32_t log_size;	      /* bytes */
+	uint32_t stop_timeout_ms;     /* 10000 */
+	uint32_t shutdown_timeout_ms; /* 30000 */
 	enum conf_cgroup cgroup;
-	const char *cgroup_parent;	/* NULL = the group cabin was started in */
+	const char *cgroup_parent; /* NULL = the group cabin was started in */
 	enum conf_boot_loop on_boot_loop;
 
-	struct conf_ctr ctr[CONFIG_MAX_CONTAINERS];	/* instances of a section are adjacent */
+	struct conf_ctr ctr[CONFIG_MAX_CONTAINERS]; /* instances of a section are adjacent */
 	int nctr;
-	int nfiles;			/* buffers parsed; global keys only in the first */
+	int nfiles; /* buffers parsed; global keys only in the first */
 
 	/* arena for every string above; private to conf*.c */
 	size_t arena_used;

@@ -7,7 +7,7 @@
 #include <stdarg.h>
 
 struct cabin_err {
-	int code;	/* positive errno, 0 when no error */
+	int code; /* positive errno, 0 when no error */
 	char msg[256];
 };
 

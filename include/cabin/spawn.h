@@ -12,9 +12,9 @@
 #include "cabin/err.h"
 
 struct spawn_opts {
-	const struct conf *g;		/* global keys (hostname, dns, ...); may be NULL */
-	const struct cgroup_sys *cg;	/* NULL: no cgroups */
-	int stdio[3];			/* fds for the container's 0,1,2; -1 = /dev/null */
+	const struct conf *g;	     /* global keys (hostname, dns, ...); may be NULL */
+	const struct cgroup_sys *cg; /* NULL: no cgroups */
+	int stdio[3];		     /* fds for the container's 0,1,2; -1 = /dev/null */
 	/* Called in the parent after clone, before the child goes on: place it on the
 	 * bridge, etc. Returning < 0 aborts the start. May be NULL. */
 	int (*setup)(void *ctx, pid_t pid, struct cabin_err *e);
@@ -23,7 +23,7 @@ struct spawn_opts {
 
 struct spawn {
 	pid_t pid;			/* container init, as seen from the caller */
-	char cgname[CONF_INST_MAX + 1];	/* the group created for it ("" if none) */
+	char cgname[CONF_INST_MAX + 1]; /* the group created for it ("" if none) */
 };
 
 /* Start container c. On success the child has exec'd its command (or the start
@@ -38,8 +38,7 @@ int spawn_cleanup(const struct spawn_opts *o, struct spawn *sp, struct cabin_err
 
 /* Parse the container's own /etc/passwd and /etc/group (never NSS). user is "uid[:gid]"
  * or "name[:group]". rootfd is an O_PATH|O_DIRECTORY fd of the rootfs. */
-int spawn_lookup_user(int rootfd, const char *user, uid_t *uid, gid_t *gid,
-		      struct cabin_err *e);
+int spawn_lookup_user(int rootfd, const char *user, uid_t *uid, gid_t *gid, struct cabin_err *e);
 /* The same, also giving the supplementary groups (from /etc/group member lists) and the
  * home directory. Lines longer than 1 KiB are ignored, never truncated into a match. */
 int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, gid_t *groups,
