@@ -75,15 +75,7 @@ else
 	rt="n/a"
 fi
 rss=$(sed -n 's/^VmRSS:[[:space:]]*//p' /proc/$DPID/status)
-raw() {
-	mkfifo -m 600 "$T/run/reply/$1"
-	exec 9<> "$T/run/reply/$1"
-	printf '%s\n' "$2" > "$T/run/ctl"
-	timeout 5 sh -c 'while read -r l; do echo "$l"; case $l in ok|err*) exit 0;; esac; done' <&9
-	exec 9<&-
-	rm -f "$T/run/reply/$1"
-}
-wake() { raw w "@w debug" | sed -n 's/.*wakeups=\([0-9]*\).*/\1/p'; }
+wake() { ctl_debug wakeups; }
 ctx() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' /proc/$DPID/status; }
 sleep 1
 w0=$(wake); c0=$(ctx)

@@ -63,6 +63,21 @@ retry() {
 	done
 }
 
+# ctl_raw TOKEN LINE: LINE straight into $CABIN_RUNDIR/ctl with the reply FIFO
+# reply/TOKEN, the way the client does it (read end open before the request); prints
+# the reply up to its last line (ok / err). For requests the client will not send.
+ctl_raw() {
+	_rd=${CABIN_RUNDIR:?}
+	mkfifo -m 600 "$_rd/reply/$1"
+	exec 9<> "$_rd/reply/$1"
+	printf '%s\n' "$2" > "$_rd/ctl"
+	timeout 5 sh -c 'while read -r l; do echo "$l"; case $l in ok|err*) exit 0;; esac; done' <&9
+	exec 9<&-
+	rm -f "$_rd/reply/$1"
+}
+# ctl_debug KEY: KEY's value from the hidden `debug` verb (allocs, wakeups)
+ctl_debug() { ctl_raw dbg "@dbg debug" | sed -n "s/.*$1=\([-0-9]*\).*/\1/p"; }
+
 # mkrootfs DIR: a busybox rootfs with the probe at /bin/probe
 mkrootfs() {
 	mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/etc" "$1/tmp" "$1/root" "$1/data"

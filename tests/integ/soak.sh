@@ -65,12 +65,7 @@ strays() { for d in $CG_DIRS; do find "$d" -mindepth 1 -type d; done |
 strays > "$T/strays"
 t "no cgroup but the instances' ones" [ ! -s "$T/strays" ]
 # the counting build answers the hidden `debug` verb with allocs=N
-mkfifo -m 600 "$T/run/reply/soak"
-exec 9<> "$T/run/reply/soak"
-printf '@soak debug\n' > "$T/run/ctl"
-allocs=$(timeout 5 sh -c 'while read -r l; do echo "$l"; case $l in ok|err*) exit 0;; esac; done' <&9 |
-	sed -n 's/.*allocs=\([-0-9]*\).*/\1/p')
-exec 9<&-
+allocs=$(ctl_debug allocs)
 t "no allocation after start-up (allocs=$allocs)" [ "$allocs" = 0 ]
 "$CABIN" shutdown > /dev/null
 t "daemon exits" retry 400 sh -c "! kill -0 $DPID 2>/dev/null"

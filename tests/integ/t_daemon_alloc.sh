@@ -39,15 +39,7 @@ restart_max_delay=80ms"
 "$ALLOC" daemon > "$T/daemon.log" 2>&1 &
 DPID=$!
 t "daemon (counting build) up" retry 100 "$CABIN" ps
-raw() { # TOKEN LINE: a request with a reply FIFO, the reply on stdout
-	mkfifo -m 600 "$T/run/reply/$1"
-	exec 9<> "$T/run/reply/$1"
-	printf '%s\n' "$2" > "$T/run/ctl"
-	timeout 5 sh -c 'while read -r l; do echo "$l"; case $l in ok|err*) exit 0;; esac; done' <&9
-	exec 9<&-
-	rm -f "$T/run/reply/$1"
-}
-allocs() { raw dbg "@dbg debug" | sed -n 's/.*allocs=\([-0-9]*\).*/\1/p'; }
+allocs() { ctl_debug allocs; }
 t_out "counter armed (allocs=0 after start-up)" "^0$" allocs
 up() { "$CABIN" ps -o kv | grep -q "^name=$1 .*state=running"; }
 t "web-2 running" retry 100 up web-2

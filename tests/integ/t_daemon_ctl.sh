@@ -19,19 +19,10 @@ t "daemon up" retry 100 "$CABIN" ps
 CTL=$T/run/ctl
 alive() { "$CABIN" ps -o kv | grep -q '^name=db .*state=running'; }
 
-# -- a raw request with a reply FIFO, the way the client does it; prints the reply
-raw() { # TOKEN LINE
-	mkfifo -m 600 "$T/run/reply/$1"
-	exec 9<> "$T/run/reply/$1"	# read end open before the request, as the client does
-	printf '%s\n' "$2" > "$CTL"
-	timeout 5 sh -c 'while read -r l; do echo "$l"; case $l in ok|err*) exit 0;; esac; done' <&9
-	exec 9<&-
-	rm -f "$T/run/reply/$1"
-}
-t_out "unknown verb -> err 2" "^err 2" raw tk1 "@tk1 frobnicate db"
-t_out "missing argument -> err 2" "^err 2" raw tk2 "@tk2 stop"
-t_out "unknown container -> err 1" "^err 1" raw tk3 "@tk3 stop nosuch"
-t_out "ps over raw FIFO ends with ok" "^ok$" raw tk4 "@tk4 ps"
+t_out "unknown verb -> err 2" "^err 2" ctl_raw tk1 "@tk1 frobnicate db"
+t_out "missing argument -> err 2" "^err 2" ctl_raw tk2 "@tk2 stop"
+t_out "unknown container -> err 1" "^err 1" ctl_raw tk3 "@tk3 stop nosuch"
+t_out "ps over a raw FIFO request ends with ok" "^ok$" ctl_raw tk4 "@tk4 ps"
 printf '@bad/token ps\n' > "$CTL"
 printf 'garbage garbage\n\001\002\003\n' > "$CTL"
 head -c 100000 /dev/urandom > "$CTL"
