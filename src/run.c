@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,169 +36,135 @@ static int usage_err(const char *what)
 	return EXIT_USAGE;
 }
 
-/* defaults as the parser gives a section with only rootfs= and cmd= */
-static void ctr_defaults(struct conf_ctr *c)
+/* --- options -> a config section ------------------------------------------------------
+ * `cabin run --rootfs DIR [opts] -- CMD` is written as the config section it stands for
+ * and parsed by conf_parse_buf(), so options and config files share one set of checks
+ * (a volume onto /proc, a bad capability, a size out of range: the same error). */
+
+struct sec {
+	char buf[CONFIG_CONF_LINE_MAX * 8];
+	size_t len;
+	bool bad;
+};
+
+static void add(struct sec *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct sec *b, const char *fmt, ...)
 {
-	memset(c, 0, sizeof(*c));
-	/* unique, so that concurrent runs never share (or kill) a cgroup */
-	snprintf(c->name, sizeof(c->name), "run-%d", (int)getpid());
-	strcpy(c->section, "run");
-	c->hostname = "cabin";
-	c->workdir = "/";
-	c->umask = 022;
-	c->rlimit_nofile = 1024;
-	c->stop_signal = SIGTERM;
-	c->stop_timeout_ms = 10000;
-	c->no_new_privs = true;
-	c->pids = 256;
-	/* no bridge in one-shot mode: a private network namespace with only lo */
-	c->net = CONF_NET_NONE;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->buf + b->len, sizeof(b->buf) - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(b->buf) - b->len)
+		b->bad = true;
+	else
+		b->len += n;
 }
 
-static int caps_arg(const char *list, uint64_t *mask)
+/* one cmd= word, quoted so that blanks, quotes and backslashes survive */
+static void add_word(struct sec *b, const char *w)
 {
-	char buf[256];
-	char *save = NULL;
-
-	if (strlen(list) >= sizeof(buf))
-		return -1;
-	strcpy(buf, list);
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int n;
-
-		if (!strcasecmp(t, "ALL")) {
-			*mask = ~0ULL;
-			continue;
-		}
-		n = conf_cap_number(t);
-		if (n < 0)
-			return -1;
-		*mask |= 1ULL << n;
-	}
-	return 0;
+	add(b, " \"");
+	for (; *w; w++)
+		add(b, "%s%c", *w == '"' || *w == '\\' ? "\\" : "", *w);
+	add(b, "\"");
 }
 
-static int parse_opts(int argc, char **argv, struct conf_ctr *c)
+static const struct {
+	const char *opt, *key;
+	bool flag; /* takes no value: key=yes */
+} opts[] = {
+	{ "--rootfs", "rootfs", false },
+	{ "--memory", "memory", false },
+	{ "--memory-high", "memory_high", false },
+	{ "--pids", "pids", false },
+	{ "--cpu", "cpu", false },
+	{ "-v", "volume", false },
+	{ "--volume", "volume", false },
+	{ "--tmpfs", "tmpfs", false },
+	{ "-e", "env", false },
+	{ "--env", "env", false },
+	{ "--hostname", "hostname", false },
+	{ "--user", "user", false },
+	{ "--workdir", "workdir", false },
+	{ "--cap-add", "cap_add", false },
+	{ "--cap-drop", "cap_drop", false },
+	{ "--net", "net", false },
+	{ "--no-new-privs", "no_new_privs", false },
+	{ "--readonly", "readonly", true },
+	{ "--userns", "userns", true },
+};
+
+static int opts_section(int argc, char **argv, struct sec *b)
 {
+	const char *name = NULL;
+	bool hostname = false, net = false;
 	int i;
 
-	for (i = 1; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		uint64_t sz;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *o = argv[i], *v;
+		size_t k;
 
 		if (!strcmp(o, "--")) {
 			i++;
 			break;
 		}
-		if (!strcmp(o, "--readonly")) {
-			c->readonly = true;
+		if (!strcmp(o, "--name")) {
+			if (++i == argc)
+				return usage_err("--name needs a value");
+			name = argv[i];
 			continue;
 		}
-		if (!strcmp(o, "--userns")) {
-			c->userns = true;
-			continue;
-		}
-		if (o[0] != '-')
-			break;
-		if (!v)
-			return usage_err("missing value");
-		i++;
-		if (!strcmp(o, "--rootfs")) {
-			c->rootfs = v;
-		} else if (!strcmp(o, "--memory") || !strcmp(o, "--memory-high")) {
-			if (conf_parse_size(v, &sz) < 0 || !sz)
-				return usage_err("bad size");
-			*(o[8] ? &c->memory_high : &c->memory) = sz;
-		} else if (!strcmp(o, "--pids")) {
-			char *end;
-			unsigned long n = strtoul(v, &end, 10);
-
-			if (*end || !n || n > 4194304)
-				return usage_err("bad --pids");
-			c->pids = n;
-		} else if (!strcmp(o, "--cpu")) {
-			if (conf_parse_cpu(v, &c->cpu_milli) < 0)
-				return usage_err("bad --cpu");
-		} else if (!strcmp(o, "-v") || !strcmp(o, "--volume")) {
-			static char vbuf[CONFIG_MAX_MOUNTS][512];
-			char *a, *b;
-
-			if (c->nvol == CONFIG_MAX_MOUNTS || strlen(v) >= sizeof(vbuf[0]))
-				return usage_err("too many or too long -v");
-			a = strcpy(vbuf[c->nvol], v);
-			b = strchr(a, ':');
-			if (!b || a[0] != '/' || b[1] != '/')
-				return usage_err("-v HOST:CTR[:ro] with absolute paths");
-			*b++ = 0;
-			c->vol[c->nvol].src = a;
-			c->vol[c->nvol].dst = b;
-			if ((a = strchr(b, ':'))) {
-				*a++ = 0;
-				if (strcmp(a, "ro") && strcmp(a, "rw"))
-					return usage_err("-v mode must be ro or rw");
-				c->vol[c->nvol].ro = !strcmp(a, "ro");
-			}
-			c->nvol++;
-		} else if (!strcmp(o, "--tmpfs")) {
-			static char tbuf[CONFIG_MAX_MOUNTS][256];
-			char *p;
-
-			if (c->ntmpfs == CONFIG_MAX_MOUNTS || strlen(v) >= sizeof(tbuf[0]) ||
-			    v[0] != '/')
-				return usage_err("bad --tmpfs");
-			p = strcpy(tbuf[c->ntmpfs], v);
-			c->tmpfs[c->ntmpfs].path = p;
-			if ((p = strchr(p, ':'))) {
-				*p++ = 0;
-				if (conf_parse_size(p, &c->tmpfs[c->ntmpfs].size) < 0)
-					return usage_err("bad --tmpfs size");
-			}
-			c->ntmpfs++;
-		} else if (!strcmp(o, "-e") || !strcmp(o, "--env")) {
-			if (c->nenv == CONFIG_MAX_ENV || !strchr(v, '=') || v[0] == '=')
-				return usage_err("bad -e K=V");
-			c->env[c->nenv++] = v;
-		} else if (!strcmp(o, "--hostname")) {
-			c->hostname = v;
-		} else if (!strcmp(o, "--name")) {
-			if (strlen(v) > CONF_NAME_MAX)
-				return usage_err("name too long");
-			strcpy(c->name, v);
-		} else if (!strcmp(o, "--user")) {
-			c->user = v;
-		} else if (!strcmp(o, "--workdir")) {
-			if (v[0] != '/')
-				return usage_err("--workdir must be absolute");
-			c->workdir = v;
-		} else if (!strcmp(o, "--cap-add")) {
-			if (caps_arg(v, &c->cap_add) < 0)
-				return usage_err("unknown capability");
-		} else if (!strcmp(o, "--cap-drop")) {
-			if (caps_arg(v, &c->cap_drop) < 0)
-				return usage_err("unknown capability");
-		} else if (!strcmp(o, "--net")) {
-			if (!strcmp(v, "none"))
-				c->net = CONF_NET_NONE;
-			else if (!strcmp(v, "host"))
-				c->net = CONF_NET_HOST;
-			else
-				return usage_err("--net none|host (the bridge needs the daemon)");
-		} else if (!strcmp(o, "--no-new-privs")) {
-			if (conf_parse_bool(v, &c->no_new_privs) < 0)
-				return usage_err("--no-new-privs yes|no");
-		} else {
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (!strcmp(o, opts[k].opt))
+				break;
+		if (k == sizeof(opts) / sizeof(opts[0]))
 			return usage_err("unknown option");
+		if (opts[k].flag) {
+			add(b, "%s=yes\n", opts[k].key);
+			continue;
 		}
+		if (++i == argc)
+			return usage_err("missing value");
+		v = argv[i];
+		/* a line break would smuggle another key into the section */
+		if (strpbrk(v, "\r\n"))
+			return usage_err("a value may not contain a line break");
+		hostname |= !strcmp(opts[k].key, "hostname");
+		net |= !strcmp(opts[k].key, "net");
+		add(b, "%s=%s\n", opts[k].key, v);
 	}
-	if (!c->rootfs)
-		return usage_err("--rootfs is required");
 	if (i >= argc)
 		return usage_err("no command");
-	if (argc - i > CONFIG_MAX_ARGS)
-		return usage_err("too many arguments (CONFIG_MAX_ARGS)");
-	for (c->argc = 0; i < argc; i++)
-		c->argv[c->argc++] = argv[i];
-	c->argv[c->argc] = NULL;
+	/* one-shot defaults: a private network with only lo (no bridge without the
+	 * daemon), hostname "cabin" */
+	if (!net)
+		add(b, "net=none\n");
+	if (!hostname)
+		add(b, "hostname=cabin\n");
+	add(b, "cmd=");
+	for (; i < argc; i++) {
+		if (strpbrk(argv[i], "\r\n"))
+			return usage_err("a command word may not contain a line break");
+		add_word(b, argv[i]);
+	}
+	add(b, "\n");
+	if (b->bad)
+		return usage_err("options too long");
+	/* the section header goes first; unique by default, so that concurrent runs never
+	 * share (or kill) a cgroup */
+	{
+		char head[64];
+		int n = name ? snprintf(head, sizeof(head), "[%s]\n", name)
+			     : snprintf(head, sizeof(head), "[run-%d]\n", (int)getpid());
+
+		if (n < 0 || (size_t)n >= sizeof(head) || b->len + n >= sizeof(b->buf))
+			return usage_err("bad --name");
+		memmove(b->buf + n, b->buf, b->len);
+		memcpy(b->buf, head, n);
+		b->len += n;
+	}
 	return 0;
 }
 
@@ -206,19 +173,21 @@ static void diag_print(void *ctx, const char *file, int line, const char *msg)
 	fdprintf(2, "%s:%d: %s\n", file, line, msg);
 }
 
+/* an option error: the line number of a made-up section means nothing to the user */
+static void opt_diag(void *ctx, const char *file, int line, const char *msg)
+{
+	fdprintf(2, "cabin run: %s\n", msg);
+}
+
 int run_main(int argc, char **argv)
 {
-	static struct conf_ctr opt_ctr;
 	static struct cgroup_sys cg;
-	const struct conf_ctr *c;
-	const struct conf *g = NULL;
-	struct spawn_opts o = { .stdio = { 0, 1, 2 } };
+	struct spawn_opts o = { .stdio = { 0, 1, 2 }, .g = &run_conf };
 	struct cabin_err e = { 0 };
+	struct conf_ctr *c;
 	struct spawn sp;
 	sigset_t mask, old;
 	int sfd, status = 0, r;
-	enum conf_cgroup mode = CONF_CGROUP_AUTO;
-	const char *parent = NULL;
 
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fdprintf(1, "%s", run_usage);
@@ -249,30 +218,31 @@ int run_main(int argc, char **argv)
 			fdprintf(2, "cabin: no container %s in %s\n", name, file);
 			return EXIT_RUN_OWN;
 		}
-		g = &run_conf;
-		mode = run_conf.cgroup;
-		parent = run_conf.cgroup_parent;
-		if (c->net == CONF_NET_BRIDGE)
-			fdprintf(2,
-				 "cabin: %s: net=bridge needs the daemon; running with net=none\n",
-				 c->name);
-		/* one-shot mode has no bridge: cast away const for this one field */
-		if (c->net == CONF_NET_BRIDGE)
-			((struct conf_ctr *)c)->net = CONF_NET_NONE;
 	} else {
-		ctr_defaults(&opt_ctr);
-		r = parse_opts(argc, argv, &opt_ctr);
+		static struct sec b;
+		struct conf_diag d = { .report = opt_diag };
+
+		r = opts_section(argc, argv, &b);
 		if (r)
 			return r;
-		c = &opt_ctr;
+		conf_init(&run_conf);
+		if (conf_parse_buf(&run_conf, "cabin run", b.buf, b.len, &d) < 0 ||
+		    conf_finish(&run_conf, &d) < 0 || d.nerr || run_conf.nctr != 1)
+			return usage_err(NULL);
+		c = &run_conf.ctr[0];
+	}
+	/* one-shot mode has no bridge: our own parsed copy runs with net=none */
+	if (c->net == CONF_NET_BRIDGE) {
+		fdprintf(2, "cabin: %s: net=bridge needs the daemon; running with net=none\n",
+			 c->name);
+		c->net = CONF_NET_NONE;
 	}
 
-	if (cgroup_init(&cg, mode, parent, CONFIG_DEFAULT_CGROUP_MNT, "/proc/self/cgroup",
-			"/proc/self/mountinfo", &e) < 0) {
+	if (cgroup_init(&cg, run_conf.cgroup, run_conf.cgroup_parent, CONFIG_DEFAULT_CGROUP_MNT,
+			"/proc/self/cgroup", "/proc/self/mountinfo", &e) < 0) {
 		fdprintf(2, "cabin: start-failed:cgroup: %s\n", e.msg);
 		return EXIT_RUN_OWN;
 	}
-	o.g = g;
 	o.cg = &cg;
 
 	/* signals arrive through a signalfd; the child resets its mask before exec */
