@@ -127,6 +127,13 @@ t "the write lands in the rootfs" test -f "$ROOT/rootfile"
 rm -f "$ROOT/rootfile"
 t_out "--readonly root" 'ERR EROFS' run --readonly -- /bin/probe write /rootfile
 t "--readonly: nothing written" test ! -e "$ROOT/rootfile"
+ro_etc() {
+	q_before=$(cat "$ROOT/etc/hostname" "$ROOT/etc/hosts" 2>/dev/null | md5sum)
+	run --readonly --hostname ro-etc-box -- /bin/true || return 1
+	[ "$(cat "$ROOT/etc/hostname" "$ROOT/etc/hosts" 2>/dev/null | md5sum)" = "$q_before" ]
+}
+t "--readonly: cabin writes no /etc file into the image" ro_etc
+t_out "  but the uts name is set" '^ro-etc-box$' run --readonly --hostname ro-etc-box -- /bin/probe hostname
 t_out "--readonly keeps volumes rw" '^OK$' run --readonly -v "$T/vol:/data" -- /bin/probe write /data/ro-root
 # an appliance image on read-only media (squashfs): the rootfs directory itself is ro
 ro_media() {
