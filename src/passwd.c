@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cabin/spawn.h"
@@ -40,9 +41,37 @@ static bool parse_id(const char *s, unsigned long *out)
 	return !*end && !errno && *out < 0xFFFFFFFFul;
 }
 
+/* The image is not trusted: /etc/passwd may be a link to /dev/zero, a FIFO, or 2 GB.
+ * Only a regular file of at most PASSWD_MAX bytes is read (and no more than that even
+ * if it grows meanwhile); anything else fails with EINVAL or EFBIG. */
+#define PASSWD_MAX (1024 * 1024)
+
 static int open_in(int rootfd, const char *path)
 {
-	return openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PASSWD_MAX) {
+		int err = !S_ISREG(st.st_mode) ? EINVAL : EFBIG;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* open etc/NAME in the root; 0, or -1 and *bad set when it exists but may not be read */
+static int open_db(struct util_lines *l, int rootfd, const char *rel, bool *bad)
+{
+	util_lines_init(l, open_in(rootfd, rel));
+	if (l->fd < 0 && errno == ENOENT && rootfd == AT_FDCWD)
+		l->fd = open_in(rootfd, rel - 1); /* the same with its leading '/' */
+	*bad = l->fd < 0 && (errno == EINVAL || errno == EFBIG);
+	l->limit = PASSWD_MAX;
+	return l->fd < 0 ? -1 : 0;
 }
 
 int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, gid_t *groups,
@@ -53,7 +82,7 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 	char name[64] = "", group[64] = "";
 	const char *colon = strchr(user, ':');
 	unsigned long id;
-	bool uid_known = false, gid_known = false, found = false;
+	bool uid_known = false, gid_known = false, found = false, bad;
 	size_t un = colon ? (size_t)(colon - user) : strlen(user);
 
 	*ngroups = 0;
@@ -72,9 +101,10 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		gid_known = true;
 	}
 
-	util_lines_init(&l, open_in(rootfd, "etc/passwd"));
-	if (l.fd < 0 && rootfd == AT_FDCWD)
-		l.fd = open_in(rootfd, "/etc/passwd");
+	/* an unusable file is an error only when a name has to be looked up in it */
+	if (open_db(&l, rootfd, "/etc/passwd" + 1, &bad) < 0 && bad && !uid_known && e)
+		return err_sys(e, "user: /etc/passwd: %s",
+			       errno == EFBIG ? "larger than 1 MiB" : "not a regular file");
 	if (l.fd >= 0) {
 		char *line, *f[7];
 
@@ -105,9 +135,9 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 		*gid = 0;
 
 	/* group by name, and the supplementary groups the user is a member of */
-	util_lines_init(&l, open_in(rootfd, "etc/group"));
-	if (l.fd < 0 && rootfd == AT_FDCWD)
-		l.fd = open_in(rootfd, "/etc/group");
+	if (open_db(&l, rootfd, "/etc/group" + 1, &bad) < 0 && bad && colon && !gid_known && e)
+		return err_sys(e, "user: /etc/group: %s",
+			       errno == EFBIG ? "larger than 1 MiB" : "not a regular file");
 	if (l.fd >= 0) {
 		char *line, *f[4];
 

@@ -61,6 +61,7 @@ void util_lines_init(struct util_lines *l, int fd)
 	l->fd = fd;
 	l->off = l->len = 0;
 	l->drop = false;
+	l->limit = l->total = 0;
 }
 
 int util_lines_next(struct util_lines *l, char **line)
@@ -89,7 +90,15 @@ int util_lines_next(struct util_lines *l, char **line)
 			l->drop = true;
 			l->len = 0;
 		}
-		r = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
+		{
+			size_t want = sizeof(l->buf) - 1 - l->len;
+
+			if (l->limit && want > l->limit - l->total)
+				want = l->limit - l->total;
+			r = want ? read(l->fd, l->buf + l->len, want) : 0;
+		}
+		if (r > 0)
+			l->total += r;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

@@ -22,6 +22,8 @@ struct util_lines {
 	int fd;
 	size_t off, len;
 	bool drop;
+	size_t limit; /* read at most this many bytes in all; 0 = no limit */
+	size_t total;
 	char buf[4096];
 };
 void util_lines_init(struct util_lines *l, int fd);

@@ -174,20 +174,37 @@ static void test_user_hostile_files(void **state)
 	char p[256];
 	struct who w;
 
-	/* /etc/passwd as a FIFO with no writer: must not hang (O_NONBLOCK), just not found */
+	/* /etc/passwd as a FIFO with no writer: must not hang (O_NONBLOCK), and is refused
+	 * as not a regular file */
 	snprintf(p, sizeof(p), "%s/etc/passwd", root);
 	unlink(p);
 	assert_int_equal(mkfifo(p, 0644), 0);
 	alarm(5);
-	assert_int_equal(look("app", &w), -ENOENT);
-	/* numeric still works without any passwd */
+	assert_int_equal(look("app", &w), -EINVAL);
+	/* numeric still works without any usable passwd */
 	assert_int_equal(look("1000:1000", &w), 0);
 	alarm(0);
 	/* a directory */
 	unlink(p);
 	assert_int_equal(mkdir(p, 0755), 0);
-	assert_int_equal(look("app", &w), -ENOENT);
+	assert_int_equal(look("app", &w), -EINVAL);
 	rmdir(p);
+	/* a link to /dev/zero (would spin for ever in the line reader) */
+	assert_int_equal(symlink("/dev/zero", p), 0);
+	alarm(5);
+	assert_int_equal(look("app", &w), -EINVAL);
+	alarm(0);
+	unlink(p);
+	/* 2 GB (sparse): refused by its size before a byte is read */
+	{
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, 2LL << 30), 0);
+		close(fd);
+	}
+	assert_int_equal(look("app", &w), -EFBIG);
+	unlink(p);
 	/* missing */
 	assert_int_equal(look("app", &w), -ENOENT);
 	put("etc/passwd", "app:x:1000:1000:app:/home/app:/bin/sh\n");
