@@ -91,14 +91,30 @@ int check_main(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static bool explicit_mode(int argc, char **argv)
+{
+	static const char *const modes[] = { "run", "daemon", "check",	   "--help",
+					     "-h",  "help",   "--version", "version" };
+
+	if (argc < 2)
+		return false;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(argv[1], modes[i]))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
 	const char *cmd;
 
 	base = base ? base + 1 : argv[0];
-	/* PID 1, or installed as /sbin/init: init mode whatever the arguments */
-	if (CONFIG_INIT && (getpid() == 1 || !strcmp(base, "init")))
+	/* Installed as /sbin/init, or PID 1 without an explicit mode: init mode. An explicit
+	 * `run`, `daemon` or `check` wins over being PID 1 (`unshare --pid --fork cabin
+	 * daemon`, the first process of a container); anything else the kernel passes
+	 * (`single`, `quiet`, ...) is not a cabin mode and means init. */
+	if (CONFIG_INIT && (!strcmp(base, "init") || (getpid() == 1 && !explicit_mode(argc, argv))))
 		return init_main(argc, argv);
 
 	if (argc < 2) {
