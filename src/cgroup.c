@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -973,17 +974,11 @@ int cgroup_create(const struct cgroup_sys *s, const char *name, const struct con
 		if (gpath(dir, s, i, name, NULL) == 0 && isdir(dir))
 			stale = true;
 	}
-	/* a group left from an earlier instance: nothing of it may survive into this one */
-	if (stale) {
-		r = cgroup_kill(s, name, e);
-		if (r < 0)
-			return r;
-		r = cgroup_destroy(s, name, e);
-		if (r < 0 && !cgroup_is_empty(s, name))
-			return r;
-		if (e)
-			err_clear(e);
-	}
+	/* A group left from an earlier instance: nothing of it may survive into this one,
+	 * and no process is ever attached to a group that may be frozen. One attempt, no
+	 * wait: a group that does not go away at once is the caller's to retry later. */
+	if (stale && (cgroup_kill_nowait(s, name) < 0 || cgroup_remove_nowait(s, name) < 0))
+		return err_set(e, EBUSY, "cgroup: a group %s is still there, being cleaned", name);
 	for (int i = 0; i < CG_NCTL; i++) {
 		if (s->version == 2 ? i > 0 : !first_of(s, i))
 			continue;
@@ -1086,6 +1081,8 @@ static int set_frozen(const struct cgroup_sys *s, const char *name, bool frozen,
 	}
 	if (r < 0)
 		return err_set(e, -r, "cgroup: unable to write %s to %s", val, path);
+	if (!deadline)
+		return 0; /* the caller does not wait: the kernel settles on its own */
 	if (s->version == 2 && gpath(path, s, ctl, name, "cgroup.events") < 0)
 		return err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", name);
 	for (;;) {
@@ -1331,4 +1328,324 @@ int cgroup_stats(const struct cgroup_sys *s, const char *name, struct cgroup_sta
 	if (s->have[CG_IO] && gpath(path, s, CG_IO, name, "blkio.throttle.io_service_bytes") == 0)
 		io_bytes(path, false, st);
 	return 0;
+}
+
+/* ---- without waiting: what the daemon's loop uses ------------------------------------ */
+
+int cgroup_freeze_nowait(const struct cgroup_sys *s, const char *name, bool frozen,
+			 struct cabin_err *e)
+{
+	if (check_name(name, e) < 0)
+		return -EINVAL;
+	return set_frozen(s, name, frozen, 0, e);
+}
+
+int cgroup_kill_nowait(const struct cgroup_sys *s, const char *name)
+{
+	char path[PATHSZ];
+	int r = -ENOENT;
+
+	if (check_name(name, NULL) < 0)
+		return -EINVAL;
+	if (cgroup_is_empty(s, name))
+		return 0;
+	/* a frozen task cannot die on v1: thaw first (a write, effective at once) */
+	if (s->version == 1 && s->have[CG_FREEZER] &&
+	    gpath(path, s, CG_FREEZER, name, "freezer.state") == 0)
+		writef(path, "THAWED");
+	if (s->version == 2 && gpath(path, s, 0, name, "cgroup.freeze") == 0 && exists(path))
+		writef(path, "0");
+	if (s->version == 2 && gpath(path, s, 0, name, "cgroup.kill") == 0)
+		r = writef(path, "1");
+	if (r < 0) /* v1, or v2 before 5.14: one sweep; the caller comes back for forks */
+		procs(s, name, SIGKILL, true);
+	return cgroup_is_empty(s, name) ? 0 : -EAGAIN;
+}
+
+int cgroup_remove_nowait(const struct cgroup_sys *s, const char *name)
+{
+	struct rm rm = { 0, 0 }; /* deadline 0: no retry */
+	char dir[PATHSZ];
+	int r, ret = 0;
+
+	if (check_name(name, NULL) < 0)
+		return -EINVAL;
+	for (int i = 0; i < CG_NCTL; i++) {
+		if (s->version == 2 ? i > 0 : !first_of(s, i))
+			continue;
+		if (gpath(dir, s, i, name, NULL) < 0)
+			return -ENAMETOOLONG;
+		r = rm_tree(dir, &rm);
+		if (r < 0 && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+/* ---- the instance's own group -------------------------------------------------------- */
+
+static int lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* base[i] (and every slot sharing that hierarchy) := base[i]/group */
+static int descend(struct cgroup_sys *s, int i, const char *group)
+{
+	char old[256], nb[256];
+
+	memcpy(old, s->base[i], sizeof(old));
+	if (fmt(nb, sizeof(nb), "%s/%s", old, group) < 0)
+		return -ENAMETOOLONG;
+	for (int j = 0; j < CG_NCTL; j++)
+		if (!strcmp(s->base[j], old))
+			memcpy(s->base[j], nb, sizeof(nb));
+	if (s->version == 2)
+		memcpy(s->v2base, nb, sizeof(nb));
+	return 0;
+}
+
+int cgroup_own(struct cgroup_sys *s, const char *group, struct cabin_err *e)
+{
+	char dir[CG_NCTL][PATHSZ];
+	bool made[CG_NCTL] = { false }, use[CG_NCTL] = { false };
+	int r = 0;
+
+	if (check_name(group, e) < 0)
+		return -EINVAL;
+	s->nlock = 0;
+	/* every hierarchy created and locked first; on any failure all of it is undone
+	 * (only what we created is removed: an empty group of a live owner stays) */
+	for (int i = 0; i < CG_NCTL && !r; i++) {
+		if (s->version == 2 ? i > 0 : !first_of(s, i))
+			continue;
+		use[i] = true;
+		if (gpath(dir[i], s, i, group, NULL) < 0) {
+			r = err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", group);
+			break;
+		}
+		r = mkd(dir[i]);
+		made[i] = r == 0;
+		if (r < 0 && r != -EEXIST) {
+			r = err_set(e, -r, "cgroup: unable to create %s", dir[i]);
+			break;
+		}
+		if (s->version == 2)
+			enable_all(dir[i]);
+		r = lock_dir(dir[i]);
+		if (r == -EBUSY) {
+			r = err_set(e, EBUSY,
+				    "cgroup: %s belongs to another running cabin (same cgroup "
+				    "subtree); stop it, or give this one another cgroup_parent=",
+				    dir[i]);
+			break;
+		}
+		if (r < 0) {
+			r = err_set(e, -r, "cgroup: unable to lock %s", dir[i]);
+			break;
+		}
+		s->lockfd[s->nlock++] = r;
+		r = 0;
+	}
+	for (int i = 0; i < CG_NCTL && !r; i++)
+		if (use[i] && descend(s, i, group) < 0)
+			r = err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", dir[i]);
+	if (r < 0) {
+		cgroup_close_locks(s);
+		s->nlock = 0;
+		for (int i = 0; i < CG_NCTL; i++)
+			if (made[i])
+				rmd(dir[i]);
+		return r;
+	}
+	snprintf(s->own, sizeof(s->own), "%s", group);
+	return 0;
+}
+
+void cgroup_close_locks(const struct cgroup_sys *s)
+{
+	for (int i = 0; i < s->nlock; i++)
+		close(s->lockfd[i]);
+}
+
+/* the group above our own one, for hierarchy i */
+static int parent_of(const struct cgroup_sys *s, int i, char *out)
+{
+	const char *base = s->version == 2 ? s->v2base : s->base[i];
+	const char *sl = strrchr(base, '/');
+
+	if (!s->own[0] || !sl)
+		return -EINVAL;
+	return fmt(out, PATHSZ, "%.*s", (int)(sl - base), base);
+}
+
+void cgroup_disown(struct cgroup_sys *s)
+{
+	char dir[PATHSZ];
+
+	for (int i = 0; s->own[0] && i < CG_NCTL; i++) {
+		if (s->version == 2 ? i > 0 : !first_of(s, i))
+			continue;
+		if (fmt(dir, sizeof(dir), "%s", s->version == 2 ? s->v2base : s->base[i]) == 0)
+			rmd(dir); /* only when empty: a group that will not go stays visible */
+	}
+	cgroup_close_locks(s);
+	s->nlock = 0;
+}
+
+struct sweep {
+	const char *prefix;
+};
+
+static int sweep_one(const char *dir, void *arg)
+{
+	const struct sweep *sw = arg;
+	const char *leaf = strrchr(dir, '/');
+	struct rm rm = { 0, 0 };
+	int fd;
+
+	if (!leaf || strncmp(leaf + 1, sw->prefix, strlen(sw->prefix)))
+		return 0;
+	fd = lock_dir(dir); /* held: its `cabin run` still lives */
+	if (fd < 0)
+		return 0;
+	rm_tree(dir, &rm); /* empty groups only; one attempt */
+	close(fd);
+	return 0;
+}
+
+void cgroup_sweep(const struct cgroup_sys *s, const char *prefix)
+{
+	struct sweep sw = { prefix };
+	char dir[PATHSZ];
+
+	for (int i = 0; i < CG_NCTL; i++) {
+		if (s->version == 2 ? i > 0 : !first_of(s, i))
+			continue;
+		if (parent_of(s, i, dir) == 0)
+			each_subdir(dir, sweep_one, &sw);
+	}
+}
+
+/* ---- groups being cleaned -------------------------------------------------------------- */
+
+#define GC_MAX (4 * CONFIG_MAX_CONTAINERS + 8)
+#define GC_FIRST_MS 10
+#define GC_MAX_MS 1000
+#define GC_WARN_MS 2000
+
+static struct gc {
+	bool used, warned;
+	char name[64];
+	uint64_t since, next;
+	uint32_t delay;
+} gc[GC_MAX];
+
+static int gc_try(const struct cgroup_sys *s, struct gc *g)
+{
+	int r = cgroup_kill_nowait(s, g->name);
+
+	if (r == 0)
+		r = cgroup_remove_nowait(s, g->name);
+	return r;
+}
+
+int cgroup_gc_add(const struct cgroup_sys *s, const char *name, uint64_t now)
+{
+	struct gc *g = NULL;
+
+	if (check_name(name, NULL) < 0)
+		return -EINVAL;
+	for (int i = 0; i < GC_MAX; i++) {
+		if (gc[i].used && !strcmp(gc[i].name, name))
+			return 1; /* already on it */
+		if (!gc[i].used && !g)
+			g = &gc[i];
+	}
+	if (!g)
+		return -ENOSPC;
+	*g = (struct gc){ .used = true, .since = now, .delay = GC_FIRST_MS };
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	if (gc_try(s, g) == 0) {
+		g->used = false;
+		return 0;
+	}
+	g->next = now + g->delay;
+	return 1;
+}
+
+bool cgroup_gc_pending(const char *name)
+{
+	for (int i = 0; i < GC_MAX; i++)
+		if (gc[i].used && !strcmp(gc[i].name, name))
+			return true;
+	return false;
+}
+
+uint64_t cgroup_gc_step(const struct cgroup_sys *s, uint64_t now,
+			void (*warn)(const char *name, int err, uint64_t ms))
+{
+	uint64_t next = 0;
+
+	for (int i = 0; i < GC_MAX; i++) {
+		struct gc *g = &gc[i];
+		int r;
+
+		if (!g->used)
+			continue;
+		if (g->next <= now) {
+			r = gc_try(s, g);
+			if (r == 0 || r == -ENOENT) {
+				g->used = false;
+				continue;
+			}
+			if (!g->warned && now - g->since >= GC_WARN_MS && warn) {
+				g->warned = true;
+				warn(g->name, -r, now - g->since);
+			}
+			g->delay = g->delay * 2 > GC_MAX_MS ? GC_MAX_MS : g->delay * 2;
+			g->next = now + g->delay;
+		}
+		if (!next || g->next < next)
+			next = g->next;
+	}
+	return next;
+}
+
+void cgroup_gc_stale(const struct cgroup_sys *s, uint64_t now)
+{
+	char dir[PATHSZ];
+
+	for (int i = 0; i < CG_NCTL; i++) {
+		char buf[1024] __attribute__((aligned(8)));
+		int fd;
+		long n;
+
+		if (s->version == 2 ? i > 0 : !first_of(s, i))
+			continue;
+		if (fmt(dir, sizeof(dir), "%s", s->version == 2 ? s->v2base : s->base[i]) < 0)
+			continue;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+			for (long off = 0; off < n;) {
+				struct getdents_ent *d = (struct getdents_ent *)(buf + off);
+
+				off += d->reclen;
+				if (d->type == 4 /* DT_DIR */ && d->name[0] != '.')
+					cgroup_gc_add(s, d->name, now);
+			}
+		close(fd);
+	}
 }

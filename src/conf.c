@@ -51,6 +51,7 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(UMASK, "umask", KC)                         \
 	X(RLIMIT_NOFILE, "rlimit_nofile", KC)         \
 	X(STOP_SIGNAL, "stop_signal", KC)             \
+	X(START_TIMEOUT, "start_timeout", KC)         \
 	X(READONLY, "readonly", KC)                   \
 	X(VOLUME, "volume", KC | KR)                  \
 	X(TMPFS, "tmpfs", KC | KR)                    \
@@ -755,6 +756,10 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 	case K_STOP_TIMEOUT:
 		if (get_dur(ps, key, v, 0, 3600 * 1000, &ms))
 			t->stop_timeout_ms = ms;
+		break;
+	case K_START_TIMEOUT:
+		if (get_dur(ps, key, v, 100, 3600 * 1000, &ms))
+			t->start_timeout_ms = ms;
 		break;
 	case K_READONLY:
 		get_bool(ps, key, v, &t->readonly);

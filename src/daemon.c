@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cabin/cgroup.h"
@@ -105,6 +107,15 @@ static void sub_write(int i, const char *p, size_t n)
 		sub_drop(i);
 }
 
+/* EPOLLERR/EPOLLHUP: the client went away */
+static void on_sub(void *ctx, uint32_t events)
+{
+	struct sub *sb = ctx;
+
+	if (sb->fd >= 0)
+		sub_drop((int)(sb - subs));
+}
+
 static int sub_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t pos)
 {
 	struct cabin_err e;
@@ -119,7 +130,7 @@ static int sub_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t p
 			return -EPIPE;
 		subs[i] = (struct sub){ .fd = fd, .kind = kind, .svc = svc, .pos = pos };
 		/* EPOLLERR arrives when the client closes its end */
-		if (loop_add(fd, 0, LOOP_SUB, i, &e) < 0) {
+		if (loop_add(fd, 0, on_sub, &subs[i], &e) < 0) {
 			close(fd);
 			subs[i].fd = -1;
 			return -EIO;
@@ -152,7 +163,16 @@ static void status_file(const struct svc *s, const char *line, size_t n, bool go
 		write_file(path, line, n, false);
 }
 
+static void emit(struct svc *s, const char *extra);
+
 static void on_changed(struct svc *s)
+{
+	emit(s, NULL);
+}
+
+/* one event line to the log, the status file and every `events` subscriber; extra
+ * ("event=oom oom_kills=2") marks an event that is not a state change */
+static void emit(struct svc *s, const char *extra)
 {
 	char line[640], reason[400];
 	uint64_t wall = loop_wall_ms();
@@ -164,14 +184,17 @@ static void on_changed(struct svc *s)
 		esc(s->reason, reason + 8, sizeof(reason) - 8);
 	}
 	n = snprintf(line, sizeof(line),
-		     "time=%llu.%03u mono=%llu name=%s state=%s pid=%d restarts=%d%s\n",
+		     "time=%llu.%03u mono=%llu name=%s state=%s pid=%d restarts=%d%s%s%s\n",
 		     (unsigned long long)(wall / 1000), (unsigned)(wall % 1000),
 		     (unsigned long long)loop_now_ms(), s->name, svc_state_name(s->state),
-		     (int)s->pid, s->restarts, reason);
+		     (int)s->pid, s->restarts, reason, extra ? " " : "", extra ? extra : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
-	logmsg("cabin: %s %s%s%s", s->name, svc_state_name(s->state), s->reason[0] ? " " : "",
-	       s->reason);
+	if (extra)
+		logmsg("cabin: %s %s", s->name, extra);
+	else
+		logmsg("cabin: %s %s%s%s", s->name, svc_state_name(s->state),
+		       s->reason[0] ? " " : "", s->reason);
 	status_file(s, line, n,
 		    s->remove_pending && (s->state == SVC_EXITED || s->state == SVC_FAILED ||
 					  s->state == SVC_DEFINED));
@@ -197,11 +220,87 @@ static struct spawn_opts opts(int out)
 	return o;
 }
 
+static void log_in(struct svc *s, bool drain);
+static void on_log(void *ctx, uint32_t events);
+static void on_exec(void *ctx, uint32_t events);
+
+/* log=file: a regular file only, opened without ever waiting (a FIFO with no reader, a
+ * tty, a hung mount's device would block the loop in open() or in the container) */
+static int open_log_file(const char *path, struct cabin_err *e)
+{
+	struct stat st;
+	int fd =
+		open(path,
+		     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+		     0640);
+
+	if (fd < 0 && errno == ENXIO) /* a FIFO nobody reads */
+		return err_set(e, EINVAL, "log file %s: not a regular file", path);
+	if (fd < 0)
+		return err_sys(e, "log file %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, EINVAL, "log file %s: not a regular file", path);
+	}
+	fcntl(fd, F_SETFL, O_APPEND);
+	return fd;
+}
+
+/* An OOM kill inside a container that goes on running (a worker the kernel picked, not
+ * the init) is an event too, not only an exit reason: the group's OOM notification fd
+ * sits in the loop for the life of the container. */
+static void on_oom(void *ctx, uint32_t events)
+{
+	struct svc *s = ctx;
+	char extra[48];
+	long n;
+
+	if (s->oom_fd < 0)
+		return;
+	cgroup_oom_drain(&cg, s->oom_fd);
+	n = cgroup_oom_kills(&cg, s->sp.cgname);
+	if (n <= s->oom_seen)
+		return;
+	s->oom_seen = n;
+	snprintf(extra, sizeof(extra), "event=oom oom_kills=%ld", n - s->oom_base);
+	emit(s, extra);
+}
+
+static void oom_watch(struct svc *s)
+{
+	uint32_t ev;
+	int fd;
+
+	if (!have_cg || !s->sp.cgname[0])
+		return;
+	fd = cgroup_oom_fd(&cg, s->sp.cgname, &ev, NULL);
+	if (fd < 0)
+		return;
+	if (loop_add(fd, ev, on_oom, s, NULL) < 0) {
+		close(fd);
+		return;
+	}
+	s->oom_fd = fd;
+	s->oom_seen = 0;
+}
+
+static void oom_unwatch(struct svc *s)
+{
+	if (s->oom_fd < 0)
+		return;
+	loop_del(s->oom_fd);
+	close(s->oom_fd);
+	s->oom_fd = -1;
+}
+
 static int op_spawn(struct svc *s, struct cabin_err *e)
 {
 	struct spawn_opts o;
 	int p[2] = { -1, -1 }, out = -1, r;
 
+	/* never attach to a group that may still hold a frozen or dying task */
+	if (have_cg && cgroup_gc_pending(s->name))
+		return -EBUSY;
 	switch (s->c->log) {
 	case CONF_LOG_RING:
 		if (pipe2(p, O_CLOEXEC) < 0)
@@ -215,63 +314,96 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 		out = console_fd;
 		break;
 	case CONF_LOG_FILE:
-		out = open(s->c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			   0640);
+		out = open_log_file(s->c->log_path, e);
 		if (out < 0)
-			return err_sys(e, "log file %s", s->c->log_path);
+			return out;
 		break;
 	default:
 		break;
 	}
 	o = opts(out);
-	r = spawn_start(s->c, &o, &s->sp, e);
+	/* userns=yes: each slot its own 65536 host ids, so two containers never share */
+	o.id_base = 100000 + 65536u * (unsigned)idx(s);
+	r = spawn_begin(s->c, &o, &s->sp, e);
 	if (out >= 0 && out != console_fd) /* the child has its copy */
 		close(out);
 	if (r < 0) {
 		if (p[0] >= 0)
 			close(p[0]);
-		return r;
+		if (have_cg && s->sp.cgname[0])
+			cgroup_gc_add(&cg, s->sp.cgname, loop_now_ms());
+		s->sp.cgname[0] = 0;
+		return r == -EBUSY ? -EIO : r; /* EBUSY means "group busy" to svc.c only */
 	}
 	s->pid = s->sp.pid;
+	if (loop_add(s->sp.errfd, EPOLLIN, on_exec, s, e) < 0) {
+		spawn_abort(&s->sp);
+		if (p[0] >= 0)
+			close(p[0]);
+		return -EIO;
+	}
 	if (p[0] >= 0) {
 		s->log_fd = p[0];
-		if (loop_add(p[0], EPOLLIN, LOOP_LOG, idx(s), NULL) < 0) {
+		if (loop_add(p[0], EPOLLIN, on_log, s, NULL) < 0) {
 			close(p[0]);
 			s->log_fd = -1;
 		}
 	}
+	oom_watch(s);
 	return 0;
 }
 
+static void op_abort(struct svc *s)
+{
+	loop_del(s->sp.errfd);
+	spawn_abort(&s->sp);
+}
+
+/* the exec pipe answered (or the child died): UP or FAIL */
+static void on_exec(void *ctx, uint32_t events)
+{
+	struct svc *s = ctx;
+	struct cabin_err e = { 0 };
+	int fd = s->sp.errfd, r;
+
+	if (fd < 0 || s->state != SVC_SPAWNING)
+		return;
+	r = spawn_finish(&s->sp, &e);
+	if (r == -EAGAIN)
+		return;
+	loop_del(fd);
+	svc_event(s, r == 0 ? SVC_EV_UP : SVC_EV_FAIL, 0, &e);
+}
+
+/* `kill -s` and the stop signal go to the container's init only, as Docker does; the
+ * whole group is killed at stop_timeout */
 static void op_signal(struct svc *s, int sig)
 {
 	if (s->pid > 0)
 		kill(s->pid, sig);
-	if (have_cg && s->sp.cgname[0])
-		cgroup_signal(&cg, s->sp.cgname, sig, NULL);
 }
 
 static void op_kill(struct svc *s)
 {
-	struct cabin_err e = { 0 };
-
 	if (s->pid > 0)
 		kill(s->pid, SIGKILL);
-	if (have_cg && s->sp.cgname[0] && cgroup_kill(&cg, s->sp.cgname, &e) < 0)
-		logmsg("cabin: %s: %s", s->name, e.msg);
+	if (have_cg && s->sp.cgname[0])
+		cgroup_kill_nowait(&cg, s->sp.cgname);
 }
-
-static void log_in(struct svc *s, bool drain);
 
 static void op_cleanup(struct svc *s)
 {
-	struct spawn_opts o = opts(-1);
-	struct cabin_err e = { 0 };
 	uint64_t from;
 	size_t n;
 
-	if (spawn_cleanup(&o, &s->sp, &e) < 0)
-		logmsg("cabin: %s: cleanup: %s", s->name, e.msg);
+	oom_unwatch(s);
+	/* the group goes on timers, never with a wait here (a task stuck in the freezer,
+	 * a process pinned in it); a start of the same name waits until it is gone */
+	if (have_cg && s->sp.cgname[0] && cgroup_gc_add(&cg, s->sp.cgname, loop_now_ms()) < 0)
+		logmsg("cabin: %s: cleanup table full; group left", s->name);
+	s->sp.cgname[0] = 0;
+	if (s->sp.errfd >= 0)
+		op_abort(s);
 	if (s->log_fd >= 0)
 		log_in(s, true);
 	/* keep the last lines with the exit reason */
@@ -284,7 +416,7 @@ static int op_freeze(struct svc *s, bool frozen, struct cabin_err *e)
 {
 	if (!have_cg || !s->sp.cgname[0])
 		return err_set(e, ENOTSUP, "%s: no cgroup", s->name);
-	return cgroup_freeze(&cg, s->sp.cgname, frozen, e);
+	return cgroup_freeze_nowait(&cg, s->sp.cgname, frozen, e);
 }
 
 static long op_oom(struct svc *s)
@@ -296,6 +428,7 @@ static long op_oom(struct svc *s)
 
 static const struct svc_ops daemon_ops = {
 	.spawn = op_spawn,
+	.abort = op_abort,
 	.signal = op_signal,
 	.kill = op_kill,
 	.cleanup = op_cleanup,
@@ -321,6 +454,14 @@ static void log_fanout(struct svc *s)
 		       (n = ring_read(&s->ring, &subs[i].pos, buf, sizeof(buf))) > 0)
 			sub_write(i, buf, n);
 	}
+}
+
+static void on_log(void *ctx, uint32_t events)
+{
+	struct svc *s = ctx;
+
+	if (s->log_fd >= 0)
+		log_in(s, false);
 }
 
 /* Bounded work per wake-up: a flooding container gets at most 64 KiB per iteration,
@@ -591,7 +732,10 @@ static int write_file(const char *path, const char *data, size_t len, bool sync)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, data, len) != (ssize_t)len || (sync && fsync(fd) < 0)) {
+	/* `sync`: start the write-back and move on; an fsync would wait on the disk in
+	 * the loop (README: create --save is durable within the kernel's write-back) */
+	if (write(fd, data, len) != (ssize_t)len ||
+	    (sync && sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0 && errno != ESPIPE)) {
 		int r = -errno;
 
 		close(fd);
@@ -605,36 +749,7 @@ static int write_file(const char *path, const char *data, size_t len, bool sync)
 		unlink(tmp);
 		return r;
 	}
-	if (sync) {
-		/* the rename itself must reach the disk */
-		char dir[PATH_MAX], *sl;
-
-		snprintf(dir, sizeof(dir), "%s", path);
-		sl = strrchr(dir, '/');
-		if (sl) {
-			*sl = 0;
-			fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (fd >= 0) {
-				fsync(fd);
-				close(fd);
-			}
-		}
-	}
 	return 0;
-}
-
-/* RUNDIR/instances: every instance we may have a cgroup for, so that a daemon started
- * after a crash (SIGKILL, power loss of the daemon only) can clean them up */
-static void save_instances(void)
-{
-	char buf[SVC_MAX * (CONF_INST_MAX + 2)], path[PATH_MAX];
-	size_t n = 0;
-
-	for (int i = 0; i < SVC_MAX; i++)
-		if (svc_tab[i].used)
-			n += snprintf(buf + n, sizeof(buf) - n, "%s\n", svc_tab[i].name);
-	snprintf(path, sizeof(path), "%s/instances", rundir);
-	write_file(path, buf, n, false);
 }
 
 /* unless-stopped: a manual stop is remembered across daemon restarts */
@@ -691,44 +806,11 @@ static void status_init(void)
 	close(dfd);
 }
 
-static void clean_group(const char *name)
+/* cgroup_gc_step's report of a group that will not go away (a process pinned in it) */
+static void gc_warn(const char *name, int err, uint64_t ms)
 {
-	struct cabin_err e = { 0 };
-
-	if (!have_cg)
-		return;
-	cgroup_kill(&cg, name, &e);
-	cgroup_destroy(&cg, name, &e);
-}
-
-/* Leftovers of a previous daemon that died without cleaning up: we clean up rather than
- * adopt (we cannot get back their log pipes or be their parent), so every group named
- * in RUNDIR/instances or in the config is emptied and removed before anything starts. */
-static void clean_stale(void)
-{
-	char path[PATH_MAX], *p, *nl;
-	ssize_t n;
-	int fd;
-
-	for (int i = 0; i < cur->nctr; i++)
-		clean_group(cur->ctr[i].name);
-	snprintf(path, sizeof(path), "%s/instances", rundir);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return;
-	n = read(fd, filebuf, sizeof(filebuf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	filebuf[n] = 0;
-	for (p = filebuf; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = 0;
-		if (*p && strlen(p) <= CONF_INST_MAX && !strchr(p, '/') && p[0] != '.')
-			clean_group(p);
-	}
+	logmsg("cabin: group %s: not removed after %llu ms (%s); retrying", name,
+	       (unsigned long long)ms, strerror(err));
 }
 
 /* ---- verbs ----------------------------------------------------------------------- */
@@ -1145,7 +1227,6 @@ static void v_create(struct ctl_req *r, struct ctl_reply *rp)
 		}
 	}
 	apply(false, !save);
-	save_instances();
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -1206,7 +1287,6 @@ static void v_rm(struct ctl_req *r, struct ctl_reply *rp)
 		return;
 	}
 	apply(false, false);
-	save_instances();
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -1269,7 +1349,6 @@ static void v_deploy(struct ctl_req *r, struct ctl_reply *rp)
 		return;
 	}
 	apply(true, true);
-	save_instances();
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -1297,7 +1376,6 @@ static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
 		return;
 	}
 	apply(true, false);
-	save_instances();
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -1325,7 +1403,6 @@ static int reload(struct ctl_reply *rp)
 	}
 	apply(true, false);
 	/* apply() cleared the flag for what the files define now */
-	save_instances();
 	logmsg("cabin: reloaded %s", conf_path);
 	return 0;
 }
@@ -1360,6 +1437,7 @@ static void v_debug(struct ctl_req *r, struct ctl_reply *rp)
 {
 	ctl_reply_kv(rp, "allocs", "%ld", daemon_alloc_count());
 	ctl_reply_kv(rp, "wakeups", "%lu", loop_wakeups);
+	ctl_reply_kv(rp, "max_handler_us", "%lu", loop_max_handler_us);
 	ctl_reply_kv_end(rp);
 	ctl_reply_end(rp, 0, NULL);
 }
@@ -1423,22 +1501,31 @@ static void reap(void)
 	int st;
 	pid_t pid;
 
-	/* SIGCHLD coalesces: reap everything; orphans we adopted as subreaper are
-	 * reaped silently */
+	/* SIGCHLD coalesces: reap everything; orphans we adopted as subreaper, and children
+	 * of starts already given up, are reaped silently */
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (int i = 0; i < SVC_MAX; i++) {
 			struct svc *s = &svc_tab[i];
 
-			if (s->used && s->pid == pid) {
+			if (!s->used || s->pid != pid)
+				continue;
+			/* a child that failed a step wrote why before it exited: read that
+			 * first, so the reason is the step and not "died before exec" */
+			if (s->state == SVC_SPAWNING && s->sp.errfd >= 0)
+				on_exec(s, EPOLLIN);
+			if (s->used && s->pid == pid)
 				svc_event(s, SVC_EV_EXIT, st, NULL);
-				break;
-			}
+			break;
 		}
 	}
 }
 
+static int inotify_fd = -1;
+static void on_ctl(void *ctx, uint32_t events);
+static void watch_rundir(void);
+
 /* Row F9: the FIFO was removed or replaced (rm -rf of RUNDIR by a careless script):
- * make a new one, on SIGHUP, so `kill -HUP` repairs the control channel. */
+ * noticed through inotify (and on SIGHUP), a new one is made at once. */
 static void ctl_check(void)
 {
 	char path[PATH_MAX];
@@ -1450,6 +1537,8 @@ static void ctl_check(void)
 	if (fstat(ctl_fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
 	    a.st_ino == b.st_ino)
 		return;
+	if (mkdir(rundir, 0700) == 0)
+		watch_rundir(); /* the whole run dir went: watch the new one */
 	fd = ctl_listen(rundir, &e);
 	if (fd < 0) {
 		logmsg("cabin: control FIFO: %s", e.msg);
@@ -1458,13 +1547,40 @@ static void ctl_check(void)
 	loop_del(ctl_fd);
 	close(ctl_fd);
 	ctl_fd = fd;
-	if (loop_add(ctl_fd, EPOLLIN, LOOP_CTL, 0, &e) < 0)
+	if (loop_add(ctl_fd, EPOLLIN, on_ctl, NULL, &e) < 0)
 		logmsg("cabin: control FIFO: %s", e.msg);
 	else
 		logmsg("cabin: control FIFO recreated");
 }
 
-static void on_signal(void)
+static void on_inotify(void *ctx, uint32_t events)
+{
+	char buf[1024] __attribute__((aligned(8)));
+
+	while (read(inotify_fd, buf, sizeof(buf)) > 0)
+		;
+	ctl_check();
+}
+
+static void watch_rundir(void)
+{
+	if (inotify_fd < 0) {
+		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (inotify_fd < 0 || loop_add(inotify_fd, EPOLLIN, on_inotify, NULL, NULL) < 0) {
+			logmsg("cabin: inotify: %s; a removed FIFO needs SIGHUP", strerror(errno));
+			return;
+		}
+	}
+	inotify_add_watch(inotify_fd, rundir,
+			  IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+}
+
+static void on_ctl(void *ctx, uint32_t events)
+{
+	ctl_serve(ctl_fd, rundir, on_req, NULL);
+}
+
+static void on_signal(void *ctx, uint32_t events)
 {
 	int sig;
 
@@ -1492,6 +1608,17 @@ static void on_signal(void)
 	}
 }
 
+static uint64_t gc_next;
+
+static void on_timer(void *ctx, uint32_t events)
+{
+	loop_timer_ack();
+	svc_timers();
+	if (have_cg)
+		gc_next = cgroup_gc_step(&cg, loop_now_ms(), gc_warn);
+}
+
+/* one pass over every group, no wait: the reaps and the cleaner do the rest */
 static void force_down(void)
 {
 	logmsg("cabin: shutdown timeout; killing what remains");
@@ -1500,41 +1627,24 @@ static void force_down(void)
 			op_kill(&svc_tab[i]);
 }
 
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
 static void run(void)
 {
-	struct loop_ev ev[16];
 	bool forced = false;
 
 	while (!done) {
-		uint64_t dl = svc_next_deadline();
-		int n;
+		uint64_t dl = earliest(svc_next_deadline(), gc_next);
 
-		if (shutting && (!dl || shutdown_deadline < dl))
-			dl = shutdown_deadline;
+		if (shutting)
+			dl = earliest(dl, shutdown_deadline);
 		loop_arm(dl);
-		n = loop_wait(ev, 16, -1);
-		for (int i = 0; i < n; i++) {
-			switch (ev[i].kind) {
-			case LOOP_SIGNAL:
-				on_signal();
-				break;
-			case LOOP_TIMER:
-				loop_timer_ack();
-				svc_timers();
-				break;
-			case LOOP_CTL:
-				ctl_serve(ctl_fd, rundir, on_req, NULL);
-				break;
-			case LOOP_LOG:
-				if (ev[i].idx < SVC_MAX && svc_tab[ev[i].idx].log_fd >= 0)
-					log_in(&svc_tab[ev[i].idx], false);
-				break;
-			case LOOP_SUB:
-				if (ev[i].idx < MAX_SUBS && subs[ev[i].idx].fd >= 0)
-					sub_drop(ev[i].idx);
-				break;
-			}
-		}
+		loop_dispatch(-1);
+		if (have_cg) /* a group added to the cleaner by a handler: its next retry */
+			gc_next = cgroup_gc_step(&cg, loop_now_ms(), gc_warn);
 		if (shutting) {
 			if (!svc_shutdown_step())
 				done = true;
@@ -1549,6 +1659,22 @@ static void run(void)
 			}
 		}
 	}
+}
+
+/* At exit: the groups still being cleaned get a last, bounded chance (the daemon is
+ * leaving; nothing else waits on it), then our own group goes if it is empty. */
+static void final_sweep(void)
+{
+	uint64_t end = loop_now_ms() + 2000, next;
+
+	if (!have_cg)
+		return;
+	while ((next = cgroup_gc_step(&cg, loop_now_ms(), gc_warn)) && loop_now_ms() < end) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	cgroup_disown(&cg);
 }
 
 /* ---- start-up -------------------------------------------------------------------- */
@@ -1672,27 +1798,34 @@ int daemon_main(int argc, char **argv)
 	}
 
 	/* 4. signals, epoll, timer; cgroups; the control FIFO */
-	if (loop_init(&e) < 0)
+	if (loop_init(on_signal, on_timer, &e) < 0)
 		goto fail;
 	if (cgroup_init(&cg, cur->cgroup, cur->cgroup_parent, CONFIG_DEFAULT_CGROUP_MNT,
-			"/proc/self/cgroup", "/proc/self/mountinfo", &e) < 0)
+			"/proc/self/cgroup", "/proc/self/mountinfo", &e) < 0) {
 		logmsg("cabin: cgroups unavailable, running without: %s", e.msg);
-	else
+	} else {
+		/* our own group, exclusively: a second instance on this subtree is refused */
+		if (cgroup_own(&cg, CONFIG_CGROUP_NAME, &e) < 0)
+			goto fail;
 		have_cg = true;
+		/* beside it, what SIGKILLed `cabin run`s left; inside it, what a crashed
+		 * daemon left: thawed, emptied and removed on timers, never waited for */
+		cgroup_sweep(&cg, CGROUP_RUN_PREFIX);
+		cgroup_gc_stale(&cg, loop_now_ms());
+	}
 	ctl_fd = ctl_listen(rundir, &e);
 	if (ctl_fd < 0)
 		goto fail;
-	if (loop_add(ctl_fd, EPOLLIN, LOOP_CTL, 0, &e) < 0)
+	if (loop_add(ctl_fd, EPOLLIN, on_ctl, NULL, &e) < 0)
 		goto fail;
+	watch_rundir();
 
 	/* 5. the table: one slot per instance; leftovers of a crashed daemon go first */
 	svc_setup(&daemon_ops);
-	clean_stale();
 	status_init();
 	for (int i = 0; i < cur->nctr; i++)
 		if (!svc_add(&cur->ctr[i]))
 			break;
-	save_instances();
 
 	/* from now on: no allocation */
 	daemon_startup_done();
@@ -1715,11 +1848,7 @@ int daemon_main(int argc, char **argv)
 	/* 7. serve until shutdown */
 	run();
 
-	/* last sweep: a group whose cleanup failed (still busy when it was removed) gets a
-	 * second chance, so a clean exit leaves no group behind */
-	for (int i = 0; i < SVC_MAX; i++)
-		if (svc_tab[i].used)
-			clean_group(svc_tab[i].name);
+	final_sweep();
 	for (int i = 0; i < MAX_SUBS; i++)
 		if (subs[i].fd >= 0)
 			sub_drop(i);
@@ -1727,6 +1856,8 @@ int daemon_main(int argc, char **argv)
 	return EXIT_OK;
 fail:
 	err_print(&e);
+	if (have_cg)
+		cgroup_disown(&cg);
 	return EXIT_REFUSED;
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* epoll over a signalfd, one monotonic timerfd, the control FIFO and the log pipes. Owns
- * those descriptors and nothing else: it dispatches nothing itself and never sleeps
- * except in epoll_wait, so an idle daemon with no deadlines never wakes up. */
+/* epoll over a signalfd, one monotonic timerfd and a fixed table of registered fds, each
+ * with its handler. Owns those descriptors and the table; never sleeps except in
+ * epoll_wait, so an idle daemon with no deadlines never wakes up. Times every handler:
+ * the longest one is visible in `debug`, and CABIN_LOOP_WATCH_MS aborts past a bound. */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -15,14 +17,29 @@
 
 static int epfd = -1, sigfd = -1, tmfd = -1;
 static uint64_t armed;
-unsigned long loop_wakeups;
+unsigned long loop_wakeups, loop_max_handler_us;
+static unsigned long watch_us; /* 0: off */
+
+/* slot i: the fd it serves (-1 free) and a generation bumped on every delete, so an
+ * event already fetched for a deleted fd is recognised and dropped */
+static struct slot {
+	int fd;
+	uint32_t gen;
+	loop_fn *fn;
+	void *ctx;
+} slots[LOOP_MAX_FDS];
 
 static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR };
 
-int loop_init(struct cabin_err *e)
+int loop_init(loop_fn *on_signal, loop_fn *on_timer, struct cabin_err *e)
 {
+	const char *w = getenv("CABIN_LOOP_WATCH_MS");
 	sigset_t set;
 
+	for (int i = 0; i < LOOP_MAX_FDS; i++)
+		slots[i].fd = -1;
+	if (w && *w)
+		watch_us = strtoul(w, NULL, 10) * 1000;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -38,26 +55,43 @@ int loop_init(struct cabin_err *e)
 	tmfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (tmfd < 0)
 		return err_sys(e, "timerfd_create");
-	if (loop_add(sigfd, EPOLLIN, LOOP_SIGNAL, 0, e) < 0 ||
-	    loop_add(tmfd, EPOLLIN, LOOP_TIMER, 0, e) < 0)
+	if (loop_add(sigfd, EPOLLIN, on_signal, NULL, e) < 0 ||
+	    loop_add(tmfd, EPOLLIN, on_timer, NULL, e) < 0)
 		return -e->code;
 	return 0;
 }
 
-int loop_add(int fd, uint32_t events, enum loop_kind kind, int idx, struct cabin_err *e)
+int loop_add(int fd, uint32_t events, loop_fn *fn, void *ctx, struct cabin_err *e)
 {
 	struct epoll_event ev = { .events = events };
 
-	ev.data.u64 = (uint64_t)kind << 32 | (uint32_t)idx;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		return err_sys(e, "epoll_ctl add");
-	return 0;
+	for (int i = 0; i < LOOP_MAX_FDS; i++) {
+		struct slot *s = &slots[i];
+
+		if (s->fd >= 0)
+			continue;
+		ev.data.u64 = (uint64_t)s->gen << 32 | (uint32_t)i;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return err_sys(e, "epoll_ctl add");
+		s->fd = fd;
+		s->fn = fn;
+		s->ctx = ctx;
+		return 0;
+	}
+	return err_set(e, ENOSPC, "event loop: all %d fd slots in use", LOOP_MAX_FDS);
 }
 
 void loop_del(int fd)
 {
-	if (fd >= 0)
-		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (fd < 0)
+		return;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+	for (int i = 0; i < LOOP_MAX_FDS; i++)
+		if (slots[i].fd == fd) {
+			slots[i].fd = -1;
+			slots[i].gen++;
+			break;
+		}
 }
 
 void loop_arm(uint64_t deadline_ms)
@@ -83,23 +117,44 @@ void loop_timer_ack(void)
 	armed = 0;
 }
 
-int loop_wait(struct loop_ev *out, int max, int timeout_ms)
+static uint64_t us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int loop_dispatch(int timeout_ms)
 {
 	struct epoll_event ev[32];
-	int n;
+	int n, called = 0;
 
-	if (max > 32)
-		max = 32;
-	n = epoll_wait(epfd, ev, max, timeout_ms);
+	n = epoll_wait(epfd, ev, 32, timeout_ms);
 	loop_wakeups++;
-	if (n < 0)
-		return 0;
 	for (int i = 0; i < n; i++) {
-		out[i].kind = ev[i].data.u64 >> 32;
-		out[i].idx = (int)(uint32_t)ev[i].data.u64;
-		out[i].events = ev[i].events;
+		uint32_t idx = (uint32_t)ev[i].data.u64, gen = ev[i].data.u64 >> 32;
+		struct slot *s;
+		uint64_t t0, dt;
+
+		if (idx >= LOOP_MAX_FDS)
+			continue;
+		s = &slots[idx];
+		if (s->fd < 0 || s->gen != gen)
+			continue; /* deleted by an earlier handler of this batch */
+		t0 = us();
+		s->fn(s->ctx, ev[i].events);
+		called++;
+		dt = us() - t0;
+		if (dt > loop_max_handler_us)
+			loop_max_handler_us = dt;
+		if (watch_us && dt > watch_us) {
+			fdprintf(2, "cabin: loop watch: a handler ran %lu us (bound %lu us)\n",
+				 (unsigned long)dt, watch_us);
+			abort();
+		}
 	}
-	return n;
+	return called;
 }
 
 int loop_signal(void)

@@ -243,6 +243,18 @@ int run_main(int argc, char **argv)
 		fdprintf(2, "cabin: start-failed:cgroup: %s\n", e.msg);
 		return EXIT_RUN_OWN;
 	}
+	{
+		/* a group of our own beside any daemon's, locked while we live; what dead
+		 * `cabin run`s left beside it goes first */
+		char own[32];
+
+		snprintf(own, sizeof(own), CGROUP_RUN_PREFIX "%d", (int)getpid());
+		cgroup_sweep(&cg, CGROUP_RUN_PREFIX);
+		if (cgroup_own(&cg, own, &e) < 0) {
+			fdprintf(2, "cabin: start-failed:cgroup: %s\n", e.msg);
+			return EXIT_RUN_OWN;
+		}
+	}
 	o.cg = &cg;
 
 	/* signals arrive through a signalfd; the child resets its mask before exec */
@@ -258,11 +270,13 @@ int run_main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
 		fdprintf(2, "cabin: start-failed:signalfd: %s\n", strerror(errno));
+		cgroup_disown(&cg);
 		return EXIT_RUN_OWN;
 	}
 
 	r = spawn_start(c, &o, &sp, &e);
 	if (r < 0) {
+		cgroup_disown(&cg);
 		fdprintf(2, "cabin: start-failed:%s\n", e.msg);
 		/* the step is "exec" ("exec: PATH: errno text") */
 		bool exec_step = !strncmp(e.msg, "exec", 4) && (e.msg[4] == ':' || e.msg[4] == ' ');
@@ -287,8 +301,17 @@ int run_main(int argc, char **argv)
 			kill(sp.pid, si.ssi_signo);
 			continue;
 		}
-		w = waitpid(sp.pid, &status, WNOHANG);
-		if (w == sp.pid)
+		/* reap everything: as PID 1 of a namespace (`unshare --pid --fork cabin run`)
+		 * orphans are ours too, as tini does */
+		bool ended = false;
+		int st;
+
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == sp.pid) {
+				status = st;
+				ended = true;
+			}
+		if (ended)
 			break;
 	}
 	close(sfd);
@@ -296,6 +319,7 @@ int run_main(int argc, char **argv)
 	long oom = cgroup_oom_kills(&cg, sp.cgname);
 	if (spawn_cleanup(&o, &sp, &e) < 0)
 		fdprintf(2, "cabin: cleanup: %s\n", e.msg);
+	cgroup_disown(&cg);
 	if (oom > 0)
 		fdprintf(2, "cabin: %s: oom\n", c->name);
 	if (WIFEXITED(status))

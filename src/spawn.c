@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -167,6 +168,35 @@ static void reset_signals(void)
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void close_span(unsigned lo, unsigned hi) /* [lo, hi] */
+{
+	if (syscall(SYS_close_range, lo, hi, 0) < 0)
+		for (unsigned fd = lo; fd <= hi && fd < 1024; fd++)
+			close((int)fd);
+}
+
+/* close every fd >= 3 that is not in keep[] (-1 entries are ignored) */
+static void close_others(int *keep, int n)
+{
+	unsigned lo = 3;
+
+	for (int i = 1; i < n; i++) /* insertion sort: n is 5 */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < (int)lo)
+			continue; /* -1, 0-2, or a duplicate */
+		if ((unsigned)keep[i] > lo)
+			close_span(lo, (unsigned)keep[i] - 1);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_span(lo, ~0U);
 }
 
 static void close_fds(void)
@@ -352,11 +382,12 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 
 /* ---- the parent ---------------------------------------------------------------------- */
 
-static int write_idmaps(pid_t pid, struct cabin_err *e)
+static int write_idmaps(pid_t pid, unsigned id_base, struct cabin_err *e)
 {
-	char path[64];
-	/* userns=yes: container root is host uid/gid 100000, 65536 ids (README) */
-	static const char map[] = "0 100000 65536\n";
+	char path[64], map[48];
+
+	/* userns=yes: container root is host uid/gid id_base, 65536 ids (README) */
+	snprintf(map, sizeof(map), "0 %u 65536\n", id_base ? id_base : 100000);
 
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 	if (write_file(path, "deny", e) < 0)
@@ -380,17 +411,55 @@ static void child_fail(int fd, const struct cabin_err *ce)
 	_exit(127);
 }
 
-int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spawn *sp,
+/* 0 bytes on the exec pipe: exec happened (it was CLOEXEC); a struct child_err: the step
+ * that failed; -EAGAIN: not yet. Closes the pipe once it has an answer. */
+int spawn_finish(struct spawn *sp, struct cabin_err *e)
+{
+	struct child_err ch;
+	ssize_t n;
+
+	if (sp->errfd < 0)
+		return err_set(e, EINVAL, "start: no exec pipe");
+	do
+		n = read(sp->errfd, &ch, sizeof(ch));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return -EAGAIN;
+	close(sp->errfd);
+	sp->errfd = -1;
+	if (n == 0)
+		return 0;
+	if (n == (ssize_t)sizeof(ch)) {
+		ch.step[sizeof(ch.step) - 1] = 0;
+		if (e) {
+			memcpy(e->msg, ch.step, sizeof(e->msg));
+			e->msg[sizeof(e->msg) - 1] = 0;
+			e->code = ch.err;
+		}
+		return ch.err > 0 ? -ch.err : -EIO;
+	}
+	return err_set(e, EIO, "start: child died before exec");
+}
+
+void spawn_abort(struct spawn *sp)
+{
+	if (sp->pid > 0)
+		kill(sp->pid, SIGKILL);
+	if (sp->errfd >= 0)
+		close(sp->errfd);
+	sp->errfd = -1;
+}
+
+int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spawn *sp,
 		struct cabin_err *e)
 {
 	bool v2 = o->cg && o->cg->version == 2;
 	int go[2], ep[2], r = 0;
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-	struct child_err ch;
-	ssize_t n;
 	pid_t pid;
 
 	sp->pid = -1;
+	sp->errfd = -1;
 	sp->cgname[0] = 0;
 	if (c->net != CONF_NET_HOST)
 		flags |= CLONE_NEWNET;
@@ -422,8 +491,15 @@ int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		struct cabin_err ce = { 0 };
 		char b;
 
-		close(go[1]);
-		close(ep[0]);
+		/* Before anything can stop us: every descriptor of the parent goes except
+		 * our pipes and stdio. A child frozen or hung before its exec must not hold
+		 * a client's reply FIFO, the control FIFO, another container's pipe or the
+		 * instance's cgroup locks (CLOEXEC only helps once exec happens). */
+		{
+			int keep[5] = { go[0], ep[1], o->stdio[0], o->stdio[1], o->stdio[2] };
+
+			close_others(keep, 5);
+		}
 		/* die with whoever started us (cabin run, the daemon): never an unsupervised
 		 * container (B8). Armed before the go byte, so a parent that died earlier
 		 * shows as EOF on the pipe. */
@@ -432,6 +508,12 @@ int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		if (read(go[0], &b, 1) != 1)
 			_exit(125);
 		close(go[0]);
+		/* The daemon runs at -1000; the container starts from 0 (B6). Written by the
+		 * child itself through /proc/self while it still sees the host's /proc, never
+		 * through the container's (A11); /proc/self is right even when /proc belongs
+		 * to another pid namespace (`unshare --pid --fork cabin run`). */
+		if (write_file("/proc/self/oom_score_adj", "0", &ce) < 0)
+			child_fail(ep[1], &ce);
 		child_run(c, o, v2, &ce);
 		child_fail(ep[1], &ce);
 	}
@@ -442,16 +524,16 @@ int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 
 	if (o->cg && (r = cgroup_attach(o->cg, sp->cgname, pid, e)) < 0)
 		goto out_child;
-	if ((flags & CLONE_NEWUSER) && (r = write_idmaps(pid, e)) < 0)
-		goto out_child;
-	{
-		/* the daemon runs at -1000; the container starts from 0 (B6). Written from
-		 * the host side, never through the container's /proc (A11). */
-		char path[40];
+	if ((flags & CLONE_NEWUSER) && (r = write_idmaps(pid, o->id_base, e)) < 0) {
+		char self[16];
+		ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
 
-		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
-		if ((r = write_file(path, "0", e)) < 0)
-			goto out_child;
+		/* /proc/PID names our child only if /proc is our pid namespace's */
+		if (n <= 0 || (self[n] = 0, atoi(self) != getpid()))
+			r = err_set(e, EINVAL,
+				    "userns: /proc belongs to another pid namespace (mount one for "
+				    "this namespace, e.g. unshare --mount-proc)");
+		goto out_child;
 	}
 	if (o->setup && (r = o->setup(o->setup_ctx, pid, e)) < 0)
 		goto out_child;
@@ -460,33 +542,14 @@ int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		goto out_child;
 	}
 	close(go[1]);
-	go[1] = -1;
-
-	/* 0 bytes: exec happened (the pipe was CLOEXEC) */
-	do
-		n = read(ep[0], &ch, sizeof(ch));
-	while (n < 0 && errno == EINTR);
-	close(ep[0]);
-	ep[0] = -1;
-	if (n == 0)
-		return 0;
-	if (n == (ssize_t)sizeof(ch)) {
-		ch.step[sizeof(ch.step) - 1] = 0;
-		if (e) {
-			memcpy(e->msg, ch.step, sizeof(e->msg));
-			e->msg[sizeof(e->msg) - 1] = 0;
-			e->code = ch.err;
-		}
-		r = -ch.err;
-	} else {
-		r = err_set(e, EIO, "start: child died before exec");
-	}
+	/* the answer comes later, as an event: never wait for it here */
+	fcntl(ep[0], F_SETFL, O_NONBLOCK);
+	sp->errfd = ep[0];
+	return 0;
 
 out_child:
+	/* killed, not waited for: the caller reaps it (SIGCHLD) like any child */
 	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	sp->pid = -1;
 out_ep:
 	if (ep[0] >= 0)
 		close(ep[0]);
@@ -497,6 +560,51 @@ out_go:
 		close(go[0]);
 	if (go[1] >= 0)
 		close(go[1]);
+out_cgroup:
+	/* one attempt; a group still busy keeps its name in sp->cgname for the caller */
+	if (o->cg && sp->cgname[0] && cgroup_kill_nowait(o->cg, sp->cgname) == 0 &&
+	    cgroup_remove_nowait(o->cg, sp->cgname) == 0)
+		sp->cgname[0] = 0;
+	return r;
+}
+
+int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spawn *sp,
+		struct cabin_err *e)
+{
+	struct pollfd pfd;
+	pid_t pid;
+	int r;
+
+	r = spawn_begin(c, o, sp, e);
+	if (r < 0) {
+		if (sp->pid > 0)
+			while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		goto out_cgroup;
+	}
+	/* the foreground tool may wait, but never for ever: the start deadline */
+	pfd = (struct pollfd){ .fd = sp->errfd, .events = POLLIN };
+	for (;;) {
+		r = poll(&pfd, 1, CONFIG_START_TIMEOUT_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (r == 0)
+		r = err_set(e, ETIMEDOUT, "start-timeout: no exec within %d ms",
+			    CONFIG_START_TIMEOUT_MS);
+	else {
+		r = spawn_finish(sp, e);
+		if (r == -EAGAIN)
+			r = err_set(e, EIO, "start: exec pipe");
+	}
+	if (r == 0)
+		return 0;
+	pid = sp->pid;
+	spawn_abort(sp);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	sp->pid = -1;
 out_cgroup:
 	if (o->cg && sp->cgname[0]) {
 		cgroup_kill(o->cg, sp->cgname, NULL);

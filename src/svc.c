@@ -21,7 +21,8 @@ static bool kick;
 static const char *const state_names[SVC_NSTATE] = {
 	[SVC_DEFINED] = "defined",   [SVC_STARTING] = "starting", [SVC_RUNNING] = "running",
 	[SVC_STOPPING] = "stopping", [SVC_EXITED] = "exited",	  [SVC_PAUSED] = "paused",
-	[SVC_BACKOFF] = "backoff",   [SVC_FAILED] = "failed",
+	[SVC_BACKOFF] = "backoff",   [SVC_FAILED] = "failed",	  [SVC_SPAWNING] = "starting",
+	[SVC_KILLING] = "killing",
 };
 
 void svc_setup(const struct svc_ops *o)
@@ -57,6 +58,7 @@ struct svc *svc_add(const struct conf_ctr *c)
 		s->c = c;
 		snprintf(s->name, sizeof(s->name), "%s", c->name);
 		s->log_fd = -1;
+		s->oom_fd = -1;
 		s->state = SVC_DEFINED;
 		s->since_ms = ops ? ops->now_ms() : 0;
 		return s;
@@ -73,7 +75,8 @@ void svc_free(struct svc *s)
 bool svc_alive(const struct svc *s)
 {
 	return s->used &&
-	       (s->state == SVC_RUNNING || s->state == SVC_PAUSED || s->state == SVC_STOPPING);
+	       (s->state == SVC_RUNNING || s->state == SVC_PAUSED || s->state == SVC_STOPPING ||
+		s->state == SVC_KILLING || s->state == SVC_SPAWNING);
 }
 
 uint32_t svc_backoff_next(uint32_t cur, uint32_t delay, uint32_t max)
@@ -207,6 +210,14 @@ static void try_start(struct svc *s)
 	s->pid = 0;
 	s->oom_base = 0;
 	r = ops->spawn(s, &e);
+	if (r == -EBUSY) {
+		/* its group from an earlier run is still being emptied: look again soon */
+		s->pid = 0;
+		s->deadline_ms = ops->now_ms() + SVC_RETRY_MS;
+		if (s->state != SVC_STARTING)
+			set_state(s, SVC_STARTING);
+		return;
+	}
 	if (r < 0) {
 		s->pid = 0;
 		set_reason(s, "start-failed:%s", e.msg[0] ? e.msg : "spawn");
@@ -214,10 +225,22 @@ static void try_start(struct svc *s)
 		fail_or_backoff(s, true);
 		return;
 	}
-	s->oom_base = ops->oom_kills ? ops->oom_kills(s) : 0;
-	/* the reason of the last exit stays visible (with its time) while it runs again */
-	s->started_ms = ops->now_ms();
-	set_state(s, SVC_RUNNING);
+	/* cloned; the exec pipe answers later (UP / FAIL), or the deadline does */
+	s->deadline_ms = ops->now_ms() + (s->c->start_timeout_ms ? s->c->start_timeout_ms
+								 : CONFIG_START_TIMEOUT_MS);
+	set_state(s, SVC_SPAWNING);
+}
+
+/* a start that did not make it to exec: nothing runs, the policy decides */
+static void start_failed(struct svc *s)
+{
+	if (ops->abort)
+		ops->abort(s);
+	s->pid = 0;
+	s->deadline_ms = 0;
+	s->started_ms = 0;
+	ops->cleanup(s);
+	fail_or_backoff(s, true);
 }
 
 /* An exit (or failed start) nobody asked for: apply the restart policy. */
@@ -273,6 +296,7 @@ static void begin_stop(struct svc *s)
 		ops->freeze(s, false, NULL); /* a frozen task cannot act on the signal */
 	ops->signal(s, s->stop_signal ? s->stop_signal : SIGTERM);
 	s->deadline_ms = ops->now_ms() + s->stop_timeout_ms;
+	s->kill_ms = 0;
 	set_state(s, SVC_STOPPING);
 }
 
@@ -405,7 +429,7 @@ static int a_resume(struct svc *s, int arg, struct cabin_err *e)
 
 static int a_exit(struct svc *s, int arg, struct cabin_err *e)
 {
-	bool asked = s->state == SVC_STOPPING;
+	bool asked = s->state == SVC_STOPPING || s->state == SVC_KILLING;
 
 	exit_reason(s, arg);
 	s->pid = 0;
@@ -429,9 +453,68 @@ static int a_exit(struct svc *s, int arg, struct cabin_err *e)
 
 static int a_stop_timeout(struct svc *s, int arg, struct cabin_err *e)
 {
-	/* the grace time is over: kill the whole group; the reap follows */
-	s->deadline_ms = 0;
+	/* the grace time is over: kill the whole group; the reap follows. Until it does,
+	 * kill again on a timer (a fork in flight, a task the freezer held) */
 	ops->kill(s);
+	s->kill_ms = s->state == SVC_KILLING && s->kill_ms ? s->kill_ms * 2 : SVC_RETRY_MS;
+	if (s->kill_ms > 1000)
+		s->kill_ms = 1000;
+	s->deadline_ms = ops->now_ms() + s->kill_ms;
+	if (s->state != SVC_KILLING)
+		set_state(s, SVC_KILLING);
+	return 0;
+}
+
+static int a_up(struct svc *s, int arg, struct cabin_err *e)
+{
+	s->deadline_ms = 0;
+	s->oom_base = ops->oom_kills ? ops->oom_kills(s) : 0;
+	/* the reason of the last exit stays visible (with its time) while it runs again */
+	s->started_ms = ops->now_ms();
+	set_state(s, SVC_RUNNING);
+	return 0;
+}
+
+static int a_spawn_fail(struct svc *s, int arg, struct cabin_err *e)
+{
+	set_reason(s, "start-failed:%s", e && e->msg[0] ? e->msg : "spawn");
+	start_failed(s);
+	return 0;
+}
+
+static int a_spawn_died(struct svc *s, int arg, struct cabin_err *e)
+{
+	set_reason(s, "start-failed:start: child died before exec");
+	start_failed(s);
+	return 0;
+}
+
+static int a_spawn_timeout(struct svc *s, int arg, struct cabin_err *e)
+{
+	set_reason(s, "start-timeout");
+	start_failed(s);
+	return 0;
+}
+
+/* stop or restart before the exec: kill the child, wait for its reap like a stop */
+static int a_spawn_stop(struct svc *s, int arg, struct cabin_err *e)
+{
+	s->want_up = false;
+	s->manual_stop = true;
+	s->restart_pending = false;
+	if (ops->abort)
+		ops->abort(s);
+	s->deadline_ms = ops->now_ms() + SVC_RETRY_MS;
+	set_state(s, SVC_KILLING);
+	return 0;
+}
+
+static int a_spawn_restart(struct svc *s, int arg, struct cabin_err *e)
+{
+	a_spawn_stop(s, arg, e);
+	s->want_up = true;
+	s->manual_stop = false;
+	s->restart_pending = true;
 	return 0;
 }
 
@@ -452,15 +535,17 @@ static int a_deps(struct svc *s, int arg, struct cabin_err *e)
 /* rows: state; columns: event */
 // clang-format off
 static action *const table[SVC_NSTATE][SVC_NEV] = {
-	/*               START          STOP           RESTART         KILL      PAUSE     RESUME    EXIT    TIMER           DEPS */
-	[SVC_DEFINED] = { a_start,      a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop },
-	[SVC_STARTING] = { a_deps,      a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_deps },
-	[SVC_RUNNING] = { a_nop,        a_stop,        a_restart_live, a_kill,   a_pause,  a_refuse, a_exit, a_nop,          a_nop },
-	[SVC_STOPPING] = { a_start_later, a_stop_again, a_start_later, a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop },
-	[SVC_EXITED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop },
-	[SVC_PAUSED] = { a_nop,         a_stop,        a_restart_live, a_kill,   a_nop,    a_resume, a_exit, a_nop,          a_nop },
-	[SVC_BACKOFF] = { a_start_now,  a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_backoff_over, a_nop },
-	[SVC_FAILED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop },
+	/*               START          STOP           RESTART         KILL      PAUSE     RESUME    EXIT    TIMER           DEPS    UP    FAIL */
+	[SVC_DEFINED] = { a_start,      a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop },
+	[SVC_STARTING] = { a_deps,      a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_deps,         a_deps, a_nop, a_nop },
+	[SVC_RUNNING] = { a_nop,        a_stop,        a_restart_live, a_kill,   a_pause,  a_refuse, a_exit, a_nop,          a_nop,  a_nop, a_nop },
+	[SVC_STOPPING] = { a_start_later, a_stop_again, a_start_later, a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop,  a_nop, a_nop },
+	[SVC_EXITED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop },
+	[SVC_PAUSED] = { a_nop,         a_stop,        a_restart_live, a_kill,   a_nop,    a_resume, a_exit, a_nop,          a_nop,  a_nop, a_nop },
+	[SVC_BACKOFF] = { a_start_now,  a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_backoff_over, a_nop,  a_nop, a_nop },
+	[SVC_FAILED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop },
+	[SVC_SPAWNING] = { a_nop,       a_spawn_stop,  a_spawn_restart, a_kill,  a_refuse, a_refuse, a_spawn_died, a_spawn_timeout, a_nop, a_up, a_spawn_fail },
+	[SVC_KILLING] = { a_start_later, a_stop_again, a_start_later,  a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop,  a_nop, a_nop },
 };
 // clang-format on
 
@@ -567,7 +652,7 @@ int svc_shutdown_step(void)
 		if (!svc_alive(s))
 			continue;
 		alive++;
-		if (s->state != SVC_STOPPING && !has_live_dependent(s))
+		if (s->state != SVC_STOPPING && s->state != SVC_KILLING && !has_live_dependent(s))
 			svc_event(s, SVC_EV_STOP, 0, NULL);
 	}
 	return alive;

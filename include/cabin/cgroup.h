@@ -18,6 +18,8 @@ enum cgroup_ctl { CG_MEMORY, CG_CPU, CG_PIDS, CG_IO, CG_FREEZER, CG_CPUACCT, CG_
 /* v2: cabin moves itself into this leaf of its base when the no-internal-process rule
  * refuses to enable controllers; the leading '_' keeps it apart from container names. */
 #define CGROUP_LEAF "_supervisor"
+/* `cabin run` owns base/cabin-run.<pid>; the leftovers of a dead one are swept */
+#define CGROUP_RUN_PREFIX "cabin-run."
 
 struct cgroup_sys {
 	int version; /* 1 or 2 */
@@ -28,7 +30,10 @@ struct cgroup_sys {
 	char base[CG_NCTL][256];
 	char v2base[256]; /* v2 only */
 	bool have[CG_NCTL];
-	bool moved; /* v2: we moved ourselves into base/CGROUP_LEAF */
+	bool moved;	     /* v2: we moved ourselves into base/CGROUP_LEAF */
+	char own[64];	     /* the instance's own group under the detected base, "" none */
+	int lockfd[CG_NCTL]; /* flock()ed own group directories */
+	int nlock;
 };
 
 /* Detect the hierarchy layout. mnt is normally CONFIG_DEFAULT_CGROUP_MNT, selfcg is
@@ -70,6 +75,38 @@ long cgroup_oom_kills(const struct cgroup_sys *s, const char *name);
 int cgroup_oom_fd(const struct cgroup_sys *s, const char *name, uint32_t *events,
 		  struct cabin_err *e);
 void cgroup_oom_drain(const struct cgroup_sys *s, int fd);
+
+/* The instance's own group: create base/group in every hierarchy, take an exclusive
+ * flock on it (a second instance on the same subtree is refused with EBUSY and a clear
+ * message), and make it the base of every container group from now on. The lock fds are
+ * CLOEXEC; a child closes them with cgroup_close_locks() before it can be stopped. */
+int cgroup_own(struct cgroup_sys *s, const char *group, struct cabin_err *e);
+void cgroup_close_locks(const struct cgroup_sys *s);
+/* Remove the own group if empty and drop the locks (clean exit). */
+void cgroup_disown(struct cgroup_sys *s);
+/* Beside our own group: remove the empty leftovers of dead instances whose group name
+ * starts with prefix (a SIGKILLed `cabin run`), skipping those whose lock is held. */
+void cgroup_sweep(const struct cgroup_sys *s, const char *prefix);
+
+/* Never waiting, for the daemon's loop. kill: thaw, then cgroup.kill (v2) or one SIGKILL
+ * sweep (v1): 0 when empty afterwards, -EAGAIN when processes remain (come back on a
+ * timer). remove: one rmdir pass, deepest first: 0, or -EBUSY/-errno. freeze: write the
+ * wanted state and return; the kernel settles on its own. */
+int cgroup_kill_nowait(const struct cgroup_sys *s, const char *name);
+int cgroup_remove_nowait(const struct cgroup_sys *s, const char *name);
+int cgroup_freeze_nowait(const struct cgroup_sys *s, const char *name, bool frozen,
+			 struct cabin_err *e);
+
+/* Groups being emptied and removed on timers (a fixed table). add: one attempt at once;
+ * 0 gone, 1 pending, -errno. step: retries what is due (10 ms doubling to 1 s) and
+ * returns the next deadline (0 = nothing pending); warn is called once for a group that
+ * resists for 2 s. stale: add every group found under the own group (a crashed
+ * instance's leftovers). A group still pending is never re-created. */
+int cgroup_gc_add(const struct cgroup_sys *s, const char *name, uint64_t now);
+bool cgroup_gc_pending(const char *name);
+uint64_t cgroup_gc_step(const struct cgroup_sys *s, uint64_t now,
+			void (*warn)(const char *name, int err, uint64_t ms));
+void cgroup_gc_stale(const struct cgroup_sys *s, uint64_t now);
 
 struct cgroup_stats {
 	uint64_t cpu_usec;

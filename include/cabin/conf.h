@@ -67,13 +67,14 @@ struct conf_ctr {
 	int argc;
 	const char *env[CONFIG_MAX_ENV + 1]; /* "K=V", NULL-terminated */
 	int nenv;
-	const char *workdir;	  /* default "/" */
-	const char *user;	  /* NULL = 0:0; "uid[:gid]" or a name */
-	const char *hostname;	  /* default: the instance name */
-	mode_t umask;		  /* default 022 */
-	uint64_t rlimit_nofile;	  /* default 1024 */
-	int stop_signal;	  /* default SIGTERM */
-	uint32_t stop_timeout_ms; /* default: global stop_timeout, else 10 s */
+	const char *workdir;	   /* default "/" */
+	const char *user;	   /* NULL = 0:0; "uid[:gid]" or a name */
+	const char *hostname;	   /* default: the instance name */
+	mode_t umask;		   /* default 022 */
+	uint64_t rlimit_nofile;	   /* default 1024 */
+	int stop_signal;	   /* default SIGTERM */
+	uint32_t stop_timeout_ms;  /* default: global stop_timeout, else 10 s */
+	uint32_t start_timeout_ms; /* exec'd by then or killed; 0 = CONFIG_START_TIMEOUT_MS */
 
 	/* filesystem */
 	bool readonly;

@@ -19,14 +19,29 @@ struct spawn_opts {
 	 * bridge, etc. Returning < 0 aborts the start. May be NULL. */
 	int (*setup)(void *ctx, pid_t pid, struct cabin_err *e);
 	void *setup_ctx;
+	unsigned id_base; /* userns=yes: first host id of the container's range; 0 = 100000 */
 };
 
 struct spawn {
 	pid_t pid;			/* container init, as seen from the caller */
+	int errfd;			/* exec pipe, non-blocking; -1 once answered */
 	char cgname[CONF_INST_MAX + 1]; /* the group created for it ("" if none) */
 };
 
-/* Start container c. On success the child has exec'd its command (or the start
+/* The daemon's start, in two halves that never wait. spawn_begin creates the group,
+ * clones, attaches, writes the id maps and lets the child go; sp->errfd is then the read
+ * end of the CLOEXEC exec pipe, for the event loop. spawn_finish reads it: 0 exec
+ * happened, -EAGAIN no answer yet, else the child's failed step in e (the child exits;
+ * reap it). spawn_abort kills the child and closes the pipe. On a failure of
+ * spawn_begin the child (if any) is killed, not reaped; a group that could not be
+ * removed at once keeps its name in sp->cgname for the caller to clean. */
+int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spawn *sp,
+		struct cabin_err *e);
+int spawn_finish(struct spawn *sp, struct cabin_err *e);
+void spawn_abort(struct spawn *sp);
+
+/* Start container c in the foreground (cabin run): spawn_begin, then wait for the exec
+ * pipe at most CONFIG_START_TIMEOUT_MS. On success the child has exec'd its command (or the start
  * failed and the error is in e as "<step>: <errno text>", with nothing left behind).
  * Exit codes for `cabin run`: e->code ENOENT on the command -> 127, EACCES -> 126. */
 int spawn_start(const struct conf_ctr *c, const struct spawn_opts *o, struct spawn *sp,

@@ -15,6 +15,9 @@
 #include "cabin/ring.h"
 #include "cabin/spawn.h"
 
+/* a start that found its group still being cleaned looks again after this long */
+#define SVC_RETRY_MS 20
+
 /* a removed instance may still be stopping while its replacement starts */
 #define SVC_MAX (2 * CONFIG_MAX_CONTAINERS)
 
@@ -25,8 +28,10 @@ enum svc_state {
 	SVC_STOPPING,
 	SVC_EXITED,
 	SVC_PAUSED,
-	SVC_BACKOFF, /* waiting to restart */
-	SVC_FAILED,  /* gave up; reason says why */
+	SVC_BACKOFF,  /* waiting to restart */
+	SVC_FAILED,   /* gave up; reason says why */
+	SVC_SPAWNING, /* cloned, waiting for its exec (shown as "starting") */
+	SVC_KILLING,  /* stop_timeout passed: the group was killed, waiting for the reap */
 	SVC_NSTATE
 };
 
@@ -40,6 +45,8 @@ enum svc_event {
 	SVC_EV_EXIT,  /* the container init was reaped */
 	SVC_EV_TIMER, /* its deadline passed */
 	SVC_EV_DEPS,  /* a dependency changed state: look again */
+	SVC_EV_UP,    /* the exec pipe closed: the command runs */
+	SVC_EV_FAIL,  /* the child reported a failed step (message in e) */
 	SVC_NEV
 };
 
@@ -57,10 +64,13 @@ struct svc {
 	pid_t pid; /* container init, 0 when none */
 	struct spawn sp;
 	int log_fd;	 /* read end of the stdout/stderr pipe, -1 */
+	int oom_fd;	 /* the group's OOM notification (daemon), -1 */
+	long oom_seen;	 /* OOM kills already reported as events */
 	int stop_signal; /* copied at start: a removed config is gone */
 	uint32_t stop_timeout_ms;
 
-	uint64_t deadline_ms; /* monotonic; 0 = no timer */
+	uint64_t deadline_ms; /* the state's timer (start, stop, kill, backoff); 0 = none */
+	uint32_t kill_ms;     /* killing: the current re-kill interval */
 	uint64_t started_ms;  /* monotonic, last successful start */
 	uint64_t since_ms;    /* monotonic, last state change */
 	uint32_t backoff_ms;  /* last delay used, 0 = reset */
@@ -77,10 +87,13 @@ struct svc {
 
 /* Effects; the daemon provides the real ones, tests fakes. */
 struct svc_ops {
-	int (*spawn)(struct svc *s, struct cabin_err *e); /* sets s->pid */
-	void (*signal)(struct svc *s, int sig);		  /* init and the whole group */
-	void (*kill)(struct svc *s);			  /* SIGKILL the group, bounded wait */
-	void (*cleanup)(struct svc *s);			  /* after the init was reaped */
+	/* begin a start: sets s->pid; the answer comes as UP or FAIL (or EXIT). -EBUSY:
+	 * the group of that name is still being cleaned, try again shortly */
+	int (*spawn)(struct svc *s, struct cabin_err *e);
+	void (*abort)(struct svc *s); /* SIGKILL a child that has not exec'd, drop its pipe */
+	void (*signal)(struct svc *s, int sig); /* the container's init only */
+	void (*kill)(struct svc *s);		/* SIGKILL the whole group, no wait */
+	void (*cleanup)(struct svc *s);		/* after the init was reaped: group to gc */
 	int (*freeze)(struct svc *s, bool frozen, struct cabin_err *e);
 	long (*oom_kills)(struct svc *s);
 	bool (*healthy)(struct svc *s); /* health hook for dependencies; may be NULL */

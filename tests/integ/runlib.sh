@@ -79,7 +79,8 @@ cg_dir() {
 	for q_d in $CG_DIRS; do
 		case $q_d in /sys/fs/cgroup/$1/* | /sys/fs/cgroup/*,$1/* | /sys/fs/cgroup/$1,*/*) ;;
 		*) continue ;; esac
-		find "$q_d" -mindepth 1 -maxdepth 2 -type d | head -1
+		# cabin run's own group cabin-run.PID, the container's group inside it
+		find "$q_d" -mindepth 2 -maxdepth 2 -type d -path '*/cabin-run.*/*' | head -1
 		return 0
 	done
 	return 1

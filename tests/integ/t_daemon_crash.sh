@@ -26,7 +26,7 @@ sleeps() {
 }
 running() { "$CABIN" ps -o kv | grep -c 'state=running.*' ; }
 groups() { # container groups under our test groups, names only, sorted, unique
-	for d in $CG_DIRS; do find "$d" -mindepth 1 -maxdepth 1 -type d -printf '%f\n'; done | sort -u | tr '\n' ' '
+	for d in $CG_DIRS; do [ -d "$d/cabin" ] && find "$d/cabin" -mindepth 1 -maxdepth 1 -type d -printf '%f\n'; done | sort -u | tr '\n' ' '
 }
 settled() { # a, b-1..3, d running, and exactly those 5 sleeps exist
 	[ "$("$CABIN" ps -o kv | grep -c '^name=[abd][-0-9]* .*state=running')" = 5 ] && [ "$(sleeps)" = 5 ]

@@ -59,6 +59,12 @@ net=none
 cmd=/bin/hog
 memory=16M
 restart=no
+[oomchild]
+rootfs=$RF
+net=none
+cmd=/bin/sh -c "echo up; while :; do /bin/probe memhog 64; sleep 0.5; done"
+memory=24M
+restart=no
 [stubborn]
 rootfs=$RF
 net=none
@@ -118,6 +124,11 @@ t "always + exit 0: restarted" retry 200 sh -c "[ \$(\"$CABIN\" ps -a -o kv | gr
 # -- an OOM kill in the group is the reason, not the exit status
 t "oom: exited" retry 200 is oom exited
 t_out "  reason oom" "reason=oom" kv oom
+
+# -- an OOM kill of a worker that does not end the container is an event of its own
+t "oomchild: an OOM event while it keeps running" retry 200 grep -q "name=oomchild state=running.*event=oom oom_kills=[1-9]" "$T/ev"
+t "  oomchild still running" is oomchild running
+t "  the daemon log says so" grep -q "oomchild event=oom" "$T/daemon.log"
 
 # -- stop timeout: TERM ignored, killed as a group after 1 s
 deaf() { is stubborn running && "$CABIN" logs stubborn | grep -q "deaf now"; }

@@ -182,4 +182,13 @@ t_out "run -c FILE NAME: env=" '^FROMCONF=yes$' "$CABIN" run -c "$T/etc/cabin.co
 t_rc "run -c FILE unknown name" 125 "$CABIN" run -c "$T/etc/cabin.conf" nosuch
 t_out "CABIN_CONF is honoured" '^named$' env CABIN_CONF="$T/etc/cabin.conf" "$CABIN" run named
 
+# an explicit mode wins over being PID 1 of a new pid namespace (not init mode)
+t_rc "PID 1: cabin run exits with the container's status" 7 \
+	unshare --pid --fork "$CABIN" run -c "$T/etc/cabin.conf" box
+t_out "PID 1: cabin check checks" "ok, 2 containers" \
+	unshare --pid --fork "$CABIN" check -c "$T/etc/cabin.conf"
+t_rc "PID 1: cabin --version" 0 unshare --pid --fork "$CABIN" --version
+t_out "PID 1 with a kernel-style argument is init mode" "cabin init" \
+	unshare --pid --fork "$CABIN" single
+
 t "nothing left behind at the end" left_nothing

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -46,19 +47,44 @@ static void out(const char *fmt, ...)
 
 static const char *ename(int e)
 {
-	static const struct { int e; const char *n; } t[] = {
-		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
-		{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
-		{ E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" }, { EBADF, "EBADF" },
-		{ ECHILD, "ECHILD" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
-		{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
-		{ EEXIST, "EEXIST" }, { EXDEV, "EXDEV" }, { ENODEV, "ENODEV" },
-		{ ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" },
-		{ ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
-		{ ETXTBSY, "ETXTBSY" }, { EFBIG, "EFBIG" }, { ENOSPC, "ENOSPC" },
-		{ EROFS, "EROFS" }, { EPIPE, "EPIPE" }, { ENOSYS, "ENOSYS" },
-		{ ELOOP, "ELOOP" }, { ENAMETOOLONG, "ENAMETOOLONG" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOTEMPTY, "ENOTEMPTY" },
+	static const struct {
+		int e;
+		const char *n;
+	} t[] = {
+		{ EPERM, "EPERM" },
+		{ ENOENT, "ENOENT" },
+		{ ESRCH, "ESRCH" },
+		{ EINTR, "EINTR" },
+		{ EIO, "EIO" },
+		{ ENXIO, "ENXIO" },
+		{ E2BIG, "E2BIG" },
+		{ ENOEXEC, "ENOEXEC" },
+		{ EBADF, "EBADF" },
+		{ ECHILD, "ECHILD" },
+		{ EAGAIN, "EAGAIN" },
+		{ ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" },
+		{ EXDEV, "EXDEV" },
+		{ ENODEV, "ENODEV" },
+		{ ENOTDIR, "ENOTDIR" },
+		{ EISDIR, "EISDIR" },
+		{ EINVAL, "EINVAL" },
+		{ ENFILE, "ENFILE" },
+		{ EMFILE, "EMFILE" },
+		{ ENOTTY, "ENOTTY" },
+		{ ETXTBSY, "ETXTBSY" },
+		{ EFBIG, "EFBIG" },
+		{ ENOSPC, "ENOSPC" },
+		{ EROFS, "EROFS" },
+		{ EPIPE, "EPIPE" },
+		{ ENOSYS, "ENOSYS" },
+		{ ELOOP, "ELOOP" },
+		{ ENAMETOOLONG, "ENAMETOOLONG" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" },
+		{ ENOTEMPTY, "ENOTEMPTY" },
 	};
 	static char num[16];
 
@@ -75,9 +101,12 @@ static int fail(const char *what, const char *arg)
 	return 1;
 }
 
-static const struct { int sig; const char *name; } sigs[] = {
-	{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" }, { SIGILL, "ILL" },
-	{ SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" }, { SIGBUS, "BUS" }, { SIGFPE, "FPE" },
+static const struct {
+	int sig;
+	const char *name;
+} sigs[] = {
+	{ SIGHUP, "HUP" },   { SIGINT, "INT" },	  { SIGQUIT, "QUIT" }, { SIGILL, "ILL" },
+	{ SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" }, { SIGBUS, "BUS" },   { SIGFPE, "FPE" },
 	{ SIGKILL, "KILL" }, { SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
 	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },
 };
@@ -125,9 +154,9 @@ static void msleep(long ms)
 /* status [PID]: the credential and signal lines of /proc/PID/status */
 static int cmd_status(const char *pid)
 {
-	static const char *keys[] = { "Uid:", "Gid:", "Groups:", "SigBlk:", "SigIgn:",
-				      "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:",
-				      "NoNewPrivs:", "Seccomp:" };
+	static const char *keys[] = { "Uid:",	 "Gid:",    "Groups:",	   "SigBlk:",
+				      "SigIgn:", "CapInh:", "CapPrm:",	   "CapEff:",
+				      "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:" };
 	char path[64];
 	char *line, *nl;
 
@@ -182,7 +211,7 @@ static int cmd_kill(const char *s)
 	kill(getpid(), sig);
 	msleep(100);
 	switch (sig) {
-	case SIGSEGV:	/* asm: a C null store is UB the compiler may drop */
+	case SIGSEGV: /* asm: a C null store is UB the compiler may drop */
 		__asm__ volatile("movl $1, 0" ::: "memory");
 		break;
 	case SIGFPE:
@@ -203,8 +232,8 @@ static int cmd_kill(const char *s)
 static int cmd_memhog(long mb)
 {
 	for (long i = 0; i < mb; i++) {
-		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
 		if (p == MAP_FAILED)
 			return fail("mmap", NULL);
 		for (long o = 0; o < (1 << 20); o += 4096)
@@ -287,8 +316,8 @@ static int cmd_mounts(void)
 		if (nf < 6 || !sep)
 			continue;
 		p = sep + 2;
-		f[6] = strsep(&p, " ");		/* fstype */
-		f[7] = strsep(&p, " ");		/* source */
+		f[6] = strsep(&p, " "); /* fstype */
+		f[7] = strsep(&p, " "); /* source */
 		out("%s %s %s %s\n", f[4], f[6], f[5], p ? p : "");
 	}
 	return 0;
@@ -329,12 +358,12 @@ static int cmd_sys(const char *what)
 		out("probe: sys %s only runs as pid 1 of a container\n", what);
 		return 3;
 	}
-	if (!strcmp(what, "reboot"))	/* in a child pid ns this only ends its init */
+	if (!strcmp(what, "reboot")) /* in a child pid ns this only ends its init */
 		r = syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
 			    LINUX_REBOOT_CMD_POWER_OFF, NULL);
-	else if (!strcmp(what, "settime"))	/* NULL, NULL: permission check only */
+	else if (!strcmp(what, "settime")) /* NULL, NULL: permission check only */
 		r = syscall(SYS_settimeofday, NULL, NULL);
-	else if (!strcmp(what, "insmod"))	/* bad fd: EBADF if permitted */
+	else if (!strcmp(what, "insmod")) /* bad fd: EBADF if permitted */
 		r = syscall(SYS_finit_module, -1, "", 0);
 	else if (!strcmp(what, "swapon"))
 		r = syscall(SYS_swapon, "/nonexistent-swap", 0);
@@ -344,7 +373,7 @@ static int cmd_sys(const char *what)
 		r = unshare(CLONE_NEWNS);
 	else if (!strcmp(what, "mknod"))
 		r = mknod("/dev/probe-sda", S_IFBLK | 0600, makedev(8, 0));
-	else if (!strcmp(what, "chown")) {	/* a new file of ours, given away */
+	else if (!strcmp(what, "chown")) { /* a new file of ours, given away */
 		int fd = open("/tmp/.probe-chown", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 		r = fd < 0 ? -1 : fchown(fd, 1000, 1000);
@@ -354,13 +383,51 @@ static int cmd_sys(const char *what)
 			unlink("/tmp/.probe-chown");
 			errno = e;
 		}
-	}
-	else
+	} else
 		errno = EINVAL;
 	if (r < 0)
 		return fail("sys", what);
 	out("OK\n");
 	return 0;
+}
+
+/* freezewatch DIR NAME: (run on the host side by a test) wait until the cgroup DIR/NAME
+ * appears and freeze it at once through freezer.state: catches a container between its
+ * group's mkdir and its exec, which a shell loop cannot do reliably. Gives up after 10 s. */
+static int cmd_freezewatch(const char *dir, const char *name)
+{
+	char path[4096], ev[4096] __attribute__((aligned(8)));
+	int in = inotify_init1(IN_CLOEXEC);
+	time_t end = time(NULL) + 10;
+
+	if (in < 0 || inotify_add_watch(in, dir, IN_CREATE) < 0)
+		return fail("inotify", dir);
+	snprintf(path, sizeof(path), "%s/%s/freezer.state", dir, name);
+	out("WATCHING\n");
+	while (time(NULL) < end) {
+		ssize_t n = read(in, ev, sizeof(ev));
+
+		for (ssize_t off = 0; n > 0 && off < n;) {
+			const struct inotify_event *e = (const void *)(ev + off);
+
+			off += sizeof(*e) + e->len;
+			if (!e->len || strcmp(e->name, name))
+				continue;
+			for (int i = 0; i < 100000; i++) {
+				int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+				if (fd >= 0) {
+					if (write(fd, "FROZEN", 6) != 6)
+						return fail("write", path);
+					close(fd);
+					out("FROZEN\n");
+					return 0;
+				}
+			}
+			return fail("open", path);
+		}
+	}
+	return fail("timeout", dir);
 }
 
 int main(int argc, char **argv)
@@ -372,6 +439,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(c, "status"))
 		return cmd_status(a);
+	if (!strcmp(c, "freezewatch") && a && argc > 3)
+		return cmd_freezewatch(a, argv[3]);
 	if (!strcmp(c, "fds"))
 		return cmd_fds();
 	if (!strcmp(c, "exit") && a)

@@ -20,6 +20,8 @@ static uint64_t now = 1000;
 static int spawn_fail;		/* errno to fail the next spawns with */
 static char log_[1024];		/* "spawn:db spawn:web sig:web:15 kill:web ..." */
 static pid_t next_pid = 100;
+static bool hold_spawn; /* leave a start in SPAWNING (see settle()) */
+static int ebusy;	/* op_spawn's "group still being cleaned", this many times */
 
 static void note(const char *fmt, ...)
 {
@@ -34,6 +36,10 @@ static void note(const char *fmt, ...)
 static int f_spawn(struct svc *s, struct cabin_err *e)
 {
 	note("spawn:%s ", s->name);
+	if (ebusy) {
+		ebusy--;
+		return -EBUSY;
+	}
 	if (spawn_fail)
 		return err_set(e, spawn_fail, "pivot_root");
 	s->pid = next_pid++;
@@ -49,6 +55,10 @@ static void f_kill(struct svc *s)
 }
 static void f_cleanup(struct svc *s)
 {
+}
+static void f_abort(struct svc *s)
+{
+	note("abort:%s ", s->name);
 }
 static int f_freeze(struct svc *s, bool frozen, struct cabin_err *e)
 {
@@ -66,9 +76,39 @@ static uint64_t f_now(void)
 }
 
 static const struct svc_ops ops = {
-	.spawn = f_spawn, .signal = f_signal, .kill = f_kill, .cleanup = f_cleanup,
+	.spawn = f_spawn, .abort = f_abort, .signal = f_signal, .kill = f_kill, .cleanup = f_cleanup,
 	.freeze = f_freeze, .oom_kills = f_oom, .now_ms = f_now, .wall_ms = f_now,
 };
+
+/* The exec pipe of a real start answers later; here it answers at once (UP) after every
+ * event, unless a test holds it to look at `starting` (SPAWNING) itself. */
+
+static void settle(void)
+{
+	/* an UP can start a dependent anywhere in the table: again until none is left */
+	for (bool again = true; again && !hold_spawn;) {
+		again = false;
+		for (int i = 0; i < SVC_MAX; i++)
+			if (svc_tab[i].used && svc_tab[i].state == SVC_SPAWNING) {
+				svc_event(&svc_tab[i], SVC_EV_UP, 0, NULL);
+				again = true;
+			}
+	}
+}
+static int ev_settled(struct svc *s, enum svc_event ev, int arg, struct cabin_err *e)
+{
+	int r = svc_event(s, ev, arg, e);
+
+	settle();
+	return r;
+}
+static void timers_settled(void)
+{
+	svc_timers();
+	settle();
+}
+#define svc_event ev_settled
+#define svc_timers timers_settled
 
 static struct conf_ctr ctr[4];
 
@@ -95,6 +135,8 @@ static int setup(void **st)
 	memset(svc_tab, 0, sizeof(svc_tab));
 	now = 1000;
 	spawn_fail = 0;
+	hold_spawn = false;
+	ebusy = 0;
 	log_[0] = 0;
 	svc_setup(&ops);
 	return 0;
@@ -393,6 +435,104 @@ static void removed_instance_frees_slot(void **st)
 	assert_null(svc_find("a"));
 }
 
+/* the start in two halves: `starting` until the exec pipe answers, with a deadline */
+static void spawn_halves(void **st)
+{
+	struct svc *s;
+	struct cabin_err e = { 0 };
+
+	hold_spawn = true;
+	s = started(mk(0, "db", CONF_RESTART_ON_FAILURE, 0));
+	assert_int_equal(s->state, SVC_SPAWNING);
+	assert_string_equal(svc_state_name(s->state), "starting");
+	assert_true(svc_alive(s));
+	assert_int_equal(s->deadline_ms, now + CONFIG_START_TIMEOUT_MS);
+	/* the child reports a failed step: start-failed with that step, backoff */
+	snprintf(e.msg, sizeof(e.msg), "mount: /data: Permission denied");
+	svc_event(s, SVC_EV_FAIL, 0, &e);
+	assert_int_equal(s->state, SVC_BACKOFF);
+	assert_string_equal(s->reason, "start-failed:mount: /data: Permission denied");
+	assert_int_equal(s->pid, 0);
+	assert_non_null(strstr(log_, "abort:db"));
+	/* the next try never reaches exec: start-timeout at the deadline */
+	now = s->deadline_ms;
+	svc_timers();
+	assert_int_equal(s->state, SVC_SPAWNING);
+	now = s->deadline_ms;
+	svc_timers();
+	assert_int_equal(s->state, SVC_BACKOFF);
+	assert_string_equal(s->reason, "start-timeout");
+	/* the exec answered: running */
+	now = s->deadline_ms;
+	svc_timers();
+	svc_event(s, SVC_EV_UP, 0, NULL);
+	assert_int_equal(s->state, SVC_RUNNING);
+	assert_int_equal(s->deadline_ms, 0);
+}
+
+/* the child dies before exec, and a stop comes while starting */
+static void spawn_died_and_stopped(void **st)
+{
+	struct svc *s;
+
+	hold_spawn = true;
+	s = started(mk(0, "db", CONF_RESTART_NO, 0));
+	svc_event(s, SVC_EV_EXIT, KILLED(SIGKILL), NULL);
+	assert_int_equal(s->state, SVC_FAILED);
+	assert_string_equal(s->reason, "start-failed:start: child died before exec");
+	svc_event(s, SVC_EV_START, 0, NULL);
+	assert_int_equal(s->state, SVC_SPAWNING);
+	log_[0] = 0;
+	svc_event(s, SVC_EV_STOP, 0, NULL);
+	assert_int_equal(s->state, SVC_KILLING);
+	assert_non_null(strstr(log_, "abort:db"));
+	/* re-killed on a timer until the reap comes */
+	now = s->deadline_ms;
+	svc_timers();
+	assert_non_null(strstr(log_, "kill:db"));
+	assert_int_equal(s->state, SVC_KILLING);
+	svc_event(s, SVC_EV_EXIT, KILLED(SIGKILL), NULL);
+	assert_int_equal(s->state, SVC_EXITED);
+	assert_string_equal(s->reason, "stopped");
+}
+
+/* a group still being cleaned: `starting`, retried shortly, never a failure */
+static void spawn_waits_for_group(void **st)
+{
+	struct svc *s;
+
+	ebusy = 2;
+	s = started(mk(0, "db", CONF_RESTART_NO, 0));
+	assert_int_equal(s->state, SVC_STARTING);
+	assert_int_equal(s->deadline_ms, now + SVC_RETRY_MS);
+	now += SVC_RETRY_MS;
+	svc_timers();
+	assert_int_equal(s->state, SVC_STARTING);
+	now += SVC_RETRY_MS;
+	svc_timers();
+	assert_int_equal(s->state, SVC_RUNNING);
+	assert_string_equal(log_, "spawn:db spawn:db spawn:db ");
+}
+
+/* stop_timeout: SIGKILL the group, `killing`, again on a timer, done at the reap */
+static void killing_until_reaped(void **st)
+{
+	struct svc *s = started(mk(0, "db", CONF_RESTART_NO, 0));
+
+	svc_event(s, SVC_EV_STOP, 0, NULL);
+	now = s->deadline_ms;
+	svc_timers();
+	assert_int_equal(s->state, SVC_KILLING);
+	assert_string_equal(svc_state_name(s->state), "killing");
+	now = s->deadline_ms;
+	log_[0] = 0;
+	svc_timers();
+	assert_string_equal(log_, "kill:db ");
+	svc_event(s, SVC_EV_EXIT, KILLED(SIGKILL), NULL);
+	assert_int_equal(s->state, SVC_EXITED);
+	assert_string_equal(s->reason, "stopped");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +550,10 @@ int main(void)
 		cmocka_unit_test_setup(dependency_order, setup),
 		cmocka_unit_test_setup(dependency_waits_and_fails, setup),
 		cmocka_unit_test_setup(removed_instance_frees_slot, setup),
+		cmocka_unit_test_setup(spawn_halves, setup),
+		cmocka_unit_test_setup(spawn_died_and_stopped, setup),
+		cmocka_unit_test_setup(spawn_waits_for_group, setup),
+		cmocka_unit_test_setup(killing_until_reaped, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
