@@ -143,6 +143,7 @@ check: $(B)/cabin $(PROBE) $(UNITBINS) $(FUZZBINS)
 soak: $(B)/cabin $(B)/cabin-alloc $(PROBE)
 	@ROUNDS=50 ONLY=t_daemon_crashloop INTEG_TIMEOUT=900 sh tests/integ/run.sh
 	@CTL_LOAD=500 ONLY=t_ctl sh tests/integ/run.sh
+	@CHURN=10000 ONLY=t_daemon_churn INTEG_TIMEOUT=1800 sh tests/integ/run.sh
 	@sh tests/integ/soak.sh
 
 bench: $(B)/cabin

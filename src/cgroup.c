@@ -859,7 +859,7 @@ static int need(const struct cgroup_sys *s, int ctl, const char *what, struct ca
 		       what, s->version == 2 ? v2name[ctl] : v1name[ctl]);
 }
 
-static int limits_v2(const struct cgroup_sys *s, const char *name, const struct conf_ctr *c,
+static int limits_v2(const struct cgroup_sys *s, const char *name, const struct cgroup_limits *c,
 		     struct cabin_err *e)
 {
 	uint32_t pids = c->pids ? c->pids : 256;
@@ -901,7 +901,7 @@ static int limits_v2(const struct cgroup_sys *s, const char *name, const struct 
 	return r;
 }
 
-static int limits_v1(const struct cgroup_sys *s, const char *name, const struct conf_ctr *c,
+static int limits_v1(const struct cgroup_sys *s, const char *name, const struct cgroup_limits *c,
 		     struct cabin_err *e)
 {
 	uint32_t pids = c->pids ? c->pids : 256;
@@ -954,7 +954,44 @@ static int limits_v1(const struct cgroup_sys *s, const char *name, const struct 
 	return r;
 }
 
-int cgroup_create(const struct cgroup_sys *s, const char *name, const struct conf_ctr *c,
+/* One pass of "kill everything in the group", no wait; a frozen task cannot die, so the
+ * group is thawed first (a write, effective at once). v2 before 5.14 has no cgroup.kill:
+ * one sweep, like v1; the caller comes back for what forked meanwhile. */
+static void kill_v2(const struct cgroup_sys *s, const char *name)
+{
+	char path[PATHSZ];
+
+	if (gpath(path, s, 0, name, "cgroup.freeze") == 0 && exists(path))
+		writef(path, "0");
+	if (gpath(path, s, 0, name, "cgroup.kill") < 0 || writef(path, "1") < 0)
+		procs(s, name, SIGKILL, true);
+}
+
+static void kill_v1(const struct cgroup_sys *s, const char *name)
+{
+	char path[PATHSZ];
+
+	if (s->have[CG_FREEZER] && gpath(path, s, CG_FREEZER, name, "freezer.state") == 0)
+		writef(path, "THAWED");
+	procs(s, name, SIGKILL, true);
+}
+
+/* what differs between the two versions, behind one table */
+static const struct cg_ops {
+	int (*limits)(const struct cgroup_sys *s, const char *name, const struct cgroup_limits *l,
+		      struct cabin_err *e);
+	void (*kill)(const struct cgroup_sys *s, const char *name);
+	int freeze_ctl; /* the controller slot of the freezer file */
+	const char *freeze_file, *frozen, *thawed;
+} v1_ops = { limits_v1, kill_v1, CG_FREEZER, "freezer.state", "FROZEN", "THAWED" },
+  v2_ops = { limits_v2, kill_v2, 0, "cgroup.freeze", "1", "0" };
+
+static const struct cg_ops *ops_of(const struct cgroup_sys *s)
+{
+	return s->version == 2 ? &v2_ops : &v1_ops;
+}
+
+int cgroup_create(const struct cgroup_sys *s, const char *name, const struct cgroup_limits *c,
 		  struct cabin_err *e)
 {
 	struct cabin_err e2;
@@ -989,7 +1026,7 @@ int cgroup_create(const struct cgroup_sys *s, const char *name, const struct con
 			goto undo;
 		}
 	}
-	r = s->version == 2 ? limits_v2(s, name, c, e) : limits_v1(s, name, c, e);
+	r = ops_of(s)->limits(s, name, c, e);
 	if (r < 0)
 		goto undo;
 	return 0;
@@ -1062,10 +1099,11 @@ bool cgroup_is_empty(const struct cgroup_sys *s, const char *name)
 static int set_frozen(const struct cgroup_sys *s, const char *name, bool frozen, uint64_t deadline,
 		      struct cabin_err *e)
 {
+	const struct cg_ops *o = ops_of(s);
 	char path[PATHSZ], buf[256];
-	int ctl = s->version == 2 ? 0 : CG_FREEZER;
-	const char *file = s->version == 2 ? "cgroup.freeze" : "freezer.state";
-	const char *val = s->version == 2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
+	int ctl = o->freeze_ctl;
+	const char *file = o->freeze_file;
+	const char *val = frozen ? o->frozen : o->thawed;
 	int r;
 
 	if (s->version == 1 && !s->have[CG_FREEZER])
@@ -1342,23 +1380,11 @@ int cgroup_freeze_nowait(const struct cgroup_sys *s, const char *name, bool froz
 
 int cgroup_kill_nowait(const struct cgroup_sys *s, const char *name)
 {
-	char path[PATHSZ];
-	int r = -ENOENT;
-
 	if (check_name(name, NULL) < 0)
 		return -EINVAL;
 	if (cgroup_is_empty(s, name))
 		return 0;
-	/* a frozen task cannot die on v1: thaw first (a write, effective at once) */
-	if (s->version == 1 && s->have[CG_FREEZER] &&
-	    gpath(path, s, CG_FREEZER, name, "freezer.state") == 0)
-		writef(path, "THAWED");
-	if (s->version == 2 && gpath(path, s, 0, name, "cgroup.freeze") == 0 && exists(path))
-		writef(path, "0");
-	if (s->version == 2 && gpath(path, s, 0, name, "cgroup.kill") == 0)
-		r = writef(path, "1");
-	if (r < 0) /* v1, or v2 before 5.14: one sweep; the caller comes back for forks */
-		procs(s, name, SIGKILL, true);
+	ops_of(s)->kill(s, name);
 	return cgroup_is_empty(s, name) ? 0 : -EAGAIN;
 }
 
@@ -1532,7 +1558,10 @@ void cgroup_sweep(const struct cgroup_sys *s, const char *prefix)
 	for (int i = 0; i < CG_NCTL; i++) {
 		if (s->version == 2 ? i > 0 : !first_of(s, i))
 			continue;
-		if (parent_of(s, i, dir) == 0)
+		/* beside our own group: its parent once we own one, else the base itself */
+		if (s->own[0] ? parent_of(s, i, dir) == 0
+			      : fmt(dir, sizeof(dir), "%s",
+				    s->version == 2 ? s->v2base : s->base[i]) == 0)
 			each_subdir(dir, sweep_one, &sw);
 	}
 }

@@ -467,7 +467,16 @@ int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		flags |= CLONE_NEWUSER;
 
 	if (o->cg) {
-		r = cgroup_create(o->cg, c->name, c, e);
+		const struct cgroup_limits lim = {
+			.memory = c->memory,
+			.memory_high = c->memory_high,
+			.cpu_milli = c->cpu_milli,
+			.cpu_weight = c->cpu_weight,
+			.io_weight = c->io_weight,
+			.pids = c->pids,
+		};
+
+		r = cgroup_create(o->cg, c->name, &lim, e);
 		if (r < 0)
 			return r;
 		snprintf(sp->cgname, sizeof(sp->cgname), "%s", c->name);

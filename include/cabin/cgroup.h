@@ -42,10 +42,19 @@ struct cgroup_sys {
 int cgroup_init(struct cgroup_sys *s, enum conf_cgroup mode, const char *parent, const char *mnt,
 		const char *selfcg, const char *mountinfo, struct cabin_err *e);
 
+/* A container's limits, as cgroup.c takes them (it never reads a config). */
+struct cgroup_limits {
+	uint64_t memory, memory_high; /* bytes; 0 = none */
+	uint32_t cpu_milli;	      /* cores x 1000; 0 = none */
+	uint32_t cpu_weight;	      /* 1..10000; 0 = the kernel's default */
+	uint32_t io_weight;	      /* 1..10000; 0 = the kernel's default */
+	uint32_t pids;		      /* 0 = 256 */
+};
+
 /* Create the group(s) for container `name` and write the limits of c. A stale group of
  * the same name is killed and removed first. A memory/cpu limit whose controller is
  * missing is an error; pids and io weight are skipped silently when unavailable. */
-int cgroup_create(const struct cgroup_sys *s, const char *name, const struct conf_ctr *c,
+int cgroup_create(const struct cgroup_sys *s, const char *name, const struct cgroup_limits *c,
 		  struct cabin_err *e);
 /* Move pid into the container's group(s). */
 int cgroup_attach(const struct cgroup_sys *s, const char *name, pid_t pid, struct cabin_err *e);

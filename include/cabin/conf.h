@@ -223,4 +223,14 @@ int conf_parse_duration_ms(const char *s, uint32_t *out);
 int conf_parse_bool(const char *s, bool *out);
 int conf_parse_cpu(const char *s, uint32_t *milli);
 
+/* confcopy.c: run-time changes. conf_copy: dst = the globals of src and the containers
+ * keep() says yes to (all when NULL), strings moved into dst's arena (which compacts it).
+ * conf_import: append a copy of c (living in src) to dst. -ENOSPC when dst is full.
+ * conf_ctr_changed: must an instance restart to take c2 instead of c1? (supervision keys
+ * such as restart= apply without one). */
+int conf_copy(struct conf *dst, const struct conf *src,
+	      bool (*keep)(const struct conf_ctr *c, void *ctx), void *ctx);
+int conf_import(struct conf *dst, const struct conf *src, const struct conf_ctr *c);
+bool conf_ctr_changed(const struct conf_ctr *c1, const struct conf_ctr *c2);
+
 #endif

@@ -104,6 +104,11 @@ struct svc_ops {
 
 extern struct svc svc_tab[SVC_MAX];
 
+static inline int svc_idx(const struct svc *s)
+{
+	return (int)(s - svc_tab);
+}
+
 void svc_setup(const struct svc_ops *ops);
 const char *svc_state_name(enum svc_state st);
 

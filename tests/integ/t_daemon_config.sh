@@ -71,6 +71,14 @@ t "scale rep 1" "$CABIN" scale rep 1
 t "rep-2..4 gone" retry 100 sh -c "! \"$CABIN\" ps -a -o kv | grep -q 'name=rep-[234] '"
 t "rep running (single instance keeps the bare name)" retry 100 is rep running
 t_rc "scale unknown -> 1" 1 "$CABIN" scale nosuch 2
+# a run-time scale outlives a reload (README): the files say replicas=2, scale said 3
+t "scale rep 3" "$CABIN" scale rep 3
+t "rep-3 running" retry 100 is rep-3 running
+t "reload" "$CABIN" reload
+sleep 0.3
+t "after reload: still 3 instances" sh -c "[ \$(\"$CABIN\" ps -o kv | grep -c '^name=rep-[123] .*state=running') = 3 ]"
+t "scale rep 1 again" "$CABIN" scale rep 1
+t "rep running" retry 100 is rep running
 
 # -- deploy: add or replace what a file describes
 { sec dep1; sec keep '

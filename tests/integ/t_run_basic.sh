@@ -182,6 +182,21 @@ t_out "run -c FILE NAME: env=" '^FROMCONF=yes$' "$CABIN" run -c "$T/etc/cabin.co
 t_rc "run -c FILE unknown name" 125 "$CABIN" run -c "$T/etc/cabin.conf" nosuch
 t_out "CABIN_CONF is honoured" '^named$' env CABIN_CONF="$T/etc/cabin.conf" "$CABIN" run named
 
+# a SIGKILLed cabin run: its container dies with it (parent-death signal); the empty
+# cabin-run.PID group it leaves is removed by the next cabin run
+"$CABIN" run --rootfs "$ROOT" --net none -- /bin/sleep 30999 > /dev/null 2>&1 &
+KPID=$!
+sl_alive() { for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f" 2>/dev/null | grep -q '^/bin/sleep 30999' && return 0; done; return 1; }
+t "a container under cabin run" retry 100 sl_alive
+kill -9 $KPID
+wait $KPID 2>/dev/null
+sl_dead() { ! sl_alive; }
+t "its container died with it" retry 100 sl_dead
+runs() { for d in $CG_DIRS; do find "$d" -mindepth 1 -maxdepth 1 -type d -name "cabin-run.*"; done; }
+t "the dead run left its group" [ -n "$(runs)" ]
+t "the next cabin run works" "$CABIN" run --rootfs "$ROOT" --net none -- /bin/true
+t "and removed the dead one's group" [ -z "$(runs)" ]
+
 # an explicit mode wins over being PID 1 of a new pid namespace (not init mode)
 t_rc "PID 1: cabin run exits with the container's status" 7 \
 	unshare --pid --fork "$CABIN" run -c "$T/etc/cabin.conf" box

@@ -369,7 +369,7 @@ static int init_lay(struct cgroup_sys *s, enum conf_cgroup mode, const char *par
 	return cgroup_init(s, mode, parent, mnt, sc, mi, e);
 }
 
-static void ctr_limits(struct conf_ctr *c)
+static void ctr_limits(struct cgroup_limits *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->memory = 64 << 20;
@@ -446,7 +446,7 @@ static void test_v2_create_limits(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c;
+	struct cgroup_limits c;
 	const char *g;
 	char dir[400];
 	int fd;
@@ -514,7 +514,7 @@ static void test_v2_defaults_and_min_quota(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 
 	build_v2("cpu io memory pids", false);
 	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v2", &e), 0);
@@ -536,7 +536,7 @@ static void test_v2_stats(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 	struct cgroup_stats st;
 
 	build_v2("cpu io memory pids", false);
@@ -566,7 +566,7 @@ static void test_v2_missing_controller(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 
 	build_v2("cpu pids", false);
 	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v2", &e), 0);
@@ -582,7 +582,7 @@ static void test_v2_stale_group(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 
 	build_v2("cpu io memory pids", false);
 	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v2", &e), 0);
@@ -666,7 +666,7 @@ static void test_v1_create_limits(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c;
+	struct cgroup_limits c;
 	char m[400], cpu[400], p[400];
 
 	build_v1("v1", false);
@@ -725,7 +725,7 @@ static void test_v1_no_swap_accounting(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 
 	build_v1("v1", false);
 	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v1", &e), 0);
@@ -751,7 +751,7 @@ static void test_v1_weights(void **state)
 	};
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 
 	build_v1("v1", false);
 	assert_int_equal(init_lay(&s, CONF_CGROUP_AUTO, NULL, "v1", &e), 0);
@@ -774,7 +774,7 @@ static void test_v1_stats(void **state)
 {
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 	struct cgroup_stats st;
 
 	build_v1("v1", false);
@@ -836,7 +836,7 @@ static void test_v1_mount_root(void **state)
 	assert_false(s.have[CG_FREEZER]);
 	/* cpu limits without a cpu hierarchy are refused, freezing says so */
 	{
-		struct conf_ctr c = { 0 };
+		struct cgroup_limits c = { 0 };
 
 		c.cpu_milli = 100;
 		assert_int_equal(cgroup_create(&s, "x", &c, &e), -EOPNOTSUPP);
@@ -883,7 +883,7 @@ static void test_bad_parent_and_names(void **state)
 	};
 	struct cgroup_sys s;
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 
 	build_v1("v1", false);
 	for (size_t i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
@@ -1169,7 +1169,7 @@ static int read_byte(int fd, int ms)
 static void test_real_v1(void **state)
 {
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 	struct cgroup_stats st;
 	int go, rep, status;
 	pid_t pid;
@@ -1233,7 +1233,7 @@ static void test_real_v1(void **state)
 static void test_real_v1_oom(void **state)
 {
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 	struct pollfd pfd;
 	uint32_t events = 0;
 	int status, efd;
@@ -1291,7 +1291,7 @@ static void test_real_v1_oom(void **state)
 static void test_real_v1_stale(void **state)
 {
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 	int go, rep, status;
 	pid_t pid;
 
@@ -1345,7 +1345,7 @@ static void test_real_v1_stale(void **state)
 static void test_real_v2(void **state)
 {
 	struct cabin_err e = { 0 };
-	struct conf_ctr c = { 0 };
+	struct cgroup_limits c = { 0 };
 	struct clone_args ca;
 	int go, rep, status, fd;
 	pid_t pid, cl;

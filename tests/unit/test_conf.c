@@ -1128,6 +1128,52 @@ static void test_arena_full(void **state)
 	}
 }
 
+/* conf_copy must move every string of a container into the copy's arena: a pointer left
+ * into the source (a string key added to struct conf_ctr but not to ctr_strs()) fails
+ * here. Every key is set, the copy is made, and then every pointer-sized word of the
+ * copied containers and globals is checked against the source arena. */
+static struct conf copy;
+
+static void no_word_points_into(const void *obj, size_t n, const struct conf *src)
+{
+	const char *lo = src->arena, *hi = src->arena + sizeof(src->arena);
+
+	for (size_t off = 0; off + sizeof(void *) <= n; off += sizeof(void *)) {
+		const char *p;
+
+		memcpy(&p, (const char *)obj + off, sizeof(p));
+		if (p >= lo && p < hi)
+			fail_msg("word at offset %zu points into the source arena", off);
+	}
+}
+
+static void test_copy_moves_every_string(void **state)
+{
+	struct conf_diag d;
+	char text[8192];
+	FILE *f = fopen("tests/fuzz/corpus/conf/every-key.conf", "r");
+	size_t n;
+
+	if (!f)
+		skip();
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	assert_int_equal(parse(text, &d), 0);
+	assert_int_equal(d.nerr, 0);
+	assert_true(c.nctr >= 5);
+	assert_int_equal(conf_copy(&copy, &c, NULL, NULL), 0);
+	assert_int_equal(copy.nctr, c.nctr);
+	no_word_points_into(&copy, offsetof(struct conf, ctr), &c);
+	for (int i = 0; i < copy.nctr; i++) {
+		no_word_points_into(&copy.ctr[i], sizeof(copy.ctr[i]), &c);
+		assert_false(conf_ctr_changed(&c.ctr[i], &copy.ctr[i]));
+	}
+	/* and a change of any string is a change that needs a restart */
+	copy.ctr[0].workdir = "/elsewhere";
+	assert_true(conf_ctr_changed(&c.ctr[0], &copy.ctr[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1147,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_caps_signals),
 		cmocka_unit_test(test_null_diag),
 		cmocka_unit_test(test_arena_full),
+		cmocka_unit_test(test_copy_moves_every_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the daemon: the state its files share (daemon.c owns it) and the functions they
+ * call across. Not a public interface: nothing outside the daemon's files includes it. */
+#ifndef CABIN_DAEMON_INT_H
+#define CABIN_DAEMON_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cabin/cgroup.h"
+#include "cabin/conf.h"
+#include "cabin/ctl.h"
+#include "cabin/svc.h"
+
+/* daemon.c: the running config and the one being built, cgroups, paths, the state */
+extern struct conf *cur, *nxt;
+extern bool runtime_def[SVC_MAX];
+extern int console_fd;
+extern struct cgroup_sys cg;
+extern bool have_cg;
+extern const char *conf_path, *conf_dir, *rundir;
+extern bool shutting;
+extern char filebuf[CONFIG_CONF_ARENA_KB * 1024];
+void daemon_shutdown(void);
+/* test hooks (tests/alloc/count.c): allocations counted from startup_done on */
+void daemon_startup_done(void);
+long daemon_alloc_count(void);
+
+/* stream.c */
+enum sub_kind { SUB_EVENTS, SUB_LOGS };
+void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void stream_init(void);
+void stream_close_all(void);
+int stream_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t pos);
+void stream_drop(int i);
+void stream_drop_logs(int svc);
+void stream_changed(struct svc *s);
+void stream_event(struct svc *s, const char *extra);
+void stream_logs(struct svc *s);
+
+/* rundir.c */
+int rundir_lock(struct cabin_err *e);
+int rundir_write(const char *path, const char *data, size_t len, bool sync);
+void rundir_status(const struct svc *s, const char *line, size_t n, bool gone);
+void rundir_status_init(void);
+void rundir_stopped_set(const struct svc *s, bool set);
+bool rundir_stopped(const char *name);
+
+/* effects.c */
+extern const struct svc_ops effects_ops;
+void effects_reap(void);
+void effects_kill_all(void);
+void effects_gc_warn(const char *name, int err, uint64_t ms);
+
+/* verbs.c */
+void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx);
+int verbs_reload(struct ctl_reply *rp);
+
+#endif

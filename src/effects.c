@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/* What the state machine asks for (struct svc_ops): begin a start and take its exec-pipe
+ * answer, signal, kill, freeze, clean up; the log pipe and OOM fds of each container;
+ * the reaper. Nothing here waits: a group that will not go is the cleaner's (cgroup.c). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cabin/cgroup.h"
+#include "cabin/conf.h"
+#include "cabin/ctl.h"
+#include "cabin/err.h"
+#include "cabin/loop.h"
+#include "cabin/spawn.h"
+#include "cabin/svc.h"
+#include "cabin/util.h"
+#include "daemon_int.h"
+
+static void log_in(struct svc *s, bool drain);
+static void on_log(void *ctx, uint32_t events);
+static void on_exec(void *ctx, uint32_t events);
+
+static struct spawn_opts opts(int out)
+{
+	struct spawn_opts o = {
+		.g = cur,
+		.cg = have_cg ? &cg : NULL,
+		.stdio = { -1, out, out },
+	};
+	return o;
+}
+
+/* log=file: a regular file only, opened without ever waiting (a FIFO with no reader, a
+ * tty, a hung mount's device would block the loop in open() or in the container) */
+static int open_log_file(const char *path, struct cabin_err *e)
+{
+	struct stat st;
+	int fd =
+		open(path,
+		     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+		     0640);
+
+	if (fd < 0 && errno == ENXIO) /* a FIFO nobody reads */
+		return err_set(e, EINVAL, "log file %s: not a regular file", path);
+	if (fd < 0)
+		return err_sys(e, "log file %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, EINVAL, "log file %s: not a regular file", path);
+	}
+	fcntl(fd, F_SETFL, O_APPEND);
+	return fd;
+}
+
+/* An OOM kill inside a container that goes on running (a worker the kernel picked, not
+ * the init) is an event too, not only an exit reason: the group's OOM notification fd
+ * sits in the loop for the life of the container. */
+static void on_oom(void *ctx, uint32_t events)
+{
+	struct svc *s = ctx;
+	char extra[48];
+	long n;
+
+	if (s->oom_fd < 0)
+		return;
+	cgroup_oom_drain(&cg, s->oom_fd);
+	n = cgroup_oom_kills(&cg, s->sp.cgname);
+	if (n <= s->oom_seen)
+		return;
+	s->oom_seen = n;
+	snprintf(extra, sizeof(extra), "event=oom oom_kills=%ld", n - s->oom_base);
+	stream_event(s, extra);
+}
+
+static void oom_watch(struct svc *s)
+{
+	uint32_t ev;
+	int fd;
+
+	if (!have_cg || !s->sp.cgname[0])
+		return;
+	fd = cgroup_oom_fd(&cg, s->sp.cgname, &ev, NULL);
+	if (fd < 0)
+		return;
+	if (loop_add(fd, ev, on_oom, s, NULL) < 0) {
+		close(fd);
+		return;
+	}
+	s->oom_fd = fd;
+	s->oom_seen = 0;
+}
+
+static void oom_unwatch(struct svc *s)
+{
+	if (s->oom_fd < 0)
+		return;
+	loop_del(s->oom_fd);
+	close(s->oom_fd);
+	s->oom_fd = -1;
+}
+
+static int op_spawn(struct svc *s, struct cabin_err *e)
+{
+	struct spawn_opts o;
+	int p[2] = { -1, -1 }, out = -1, r;
+
+	/* never attach to a group that may still hold a frozen or dying task */
+	if (have_cg && cgroup_gc_pending(s->name))
+		return -EBUSY;
+	switch (s->c->log) {
+	case CONF_LOG_RING:
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return err_sys(e, "log pipe");
+		/* our end never blocks; the container's end does, which throttles a flood
+		 * in the container instead of in the daemon */
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		out = p[1];
+		break;
+	case CONF_LOG_CONSOLE:
+		out = console_fd;
+		break;
+	case CONF_LOG_FILE:
+		out = open_log_file(s->c->log_path, e);
+		if (out < 0)
+			return out;
+		break;
+	default:
+		break;
+	}
+	o = opts(out);
+	/* userns=yes: each slot its own 65536 host ids, so two containers never share */
+	o.id_base = 100000 + 65536u * (unsigned)svc_idx(s);
+	r = spawn_begin(s->c, &o, &s->sp, e);
+	if (out >= 0 && out != console_fd) /* the child has its copy */
+		close(out);
+	if (r < 0) {
+		if (p[0] >= 0)
+			close(p[0]);
+		if (have_cg && s->sp.cgname[0])
+			cgroup_gc_add(&cg, s->sp.cgname, loop_now_ms());
+		s->sp.cgname[0] = 0;
+		return r == -EBUSY ? -EIO : r; /* EBUSY means "group busy" to svc.c only */
+	}
+	s->pid = s->sp.pid;
+	if (loop_add(s->sp.errfd, EPOLLIN, on_exec, s, e) < 0) {
+		spawn_abort(&s->sp);
+		if (p[0] >= 0)
+			close(p[0]);
+		return -EIO;
+	}
+	if (p[0] >= 0) {
+		s->log_fd = p[0];
+		if (loop_add(p[0], EPOLLIN, on_log, s, NULL) < 0) {
+			close(p[0]);
+			s->log_fd = -1;
+		}
+	}
+	oom_watch(s);
+	return 0;
+}
+
+static void op_abort(struct svc *s)
+{
+	loop_del(s->sp.errfd);
+	spawn_abort(&s->sp);
+}
+
+/* the exec pipe answered (or the child died): UP or FAIL */
+static void on_exec(void *ctx, uint32_t events)
+{
+	struct svc *s = ctx;
+	struct cabin_err e = { 0 };
+	int fd = s->sp.errfd, r;
+
+	if (fd < 0 || s->state != SVC_SPAWNING)
+		return;
+	r = spawn_finish(&s->sp, &e);
+	if (r == -EAGAIN)
+		return;
+	loop_del(fd);
+	svc_event(s, r == 0 ? SVC_EV_UP : SVC_EV_FAIL, 0, &e);
+}
+
+/* `kill -s` and the stop signal go to the container's init only, as Docker does; the
+ * whole group is killed at stop_timeout */
+static void op_signal(struct svc *s, int sig)
+{
+	if (s->pid > 0)
+		kill(s->pid, sig);
+}
+
+static void op_kill(struct svc *s)
+{
+	if (s->pid > 0)
+		kill(s->pid, SIGKILL);
+	if (have_cg && s->sp.cgname[0])
+		cgroup_kill_nowait(&cg, s->sp.cgname);
+}
+
+static void op_cleanup(struct svc *s)
+{
+	uint64_t from;
+	size_t n;
+
+	oom_unwatch(s);
+	/* the group goes on timers, never with a wait here (a task stuck in the freezer,
+	 * a process pinned in it); a start of the same name waits until it is gone */
+	if (have_cg && s->sp.cgname[0] && cgroup_gc_add(&cg, s->sp.cgname, loop_now_ms()) < 0)
+		daemon_log("cabin: %s: cleanup table full; group left", s->name);
+	s->sp.cgname[0] = 0;
+	if (s->sp.errfd >= 0)
+		op_abort(s);
+	if (s->log_fd >= 0)
+		log_in(s, true);
+	/* keep the last lines with the exit reason */
+	from = ring_tail(&s->ring, 3);
+	n = ring_read(&s->ring, &from, s->last_log, sizeof(s->last_log) - 1);
+	s->last_log[n] = 0;
+}
+
+static int op_freeze(struct svc *s, bool frozen, struct cabin_err *e)
+{
+	if (!have_cg || !s->sp.cgname[0])
+		return err_set(e, ENOTSUP, "%s: no cgroup", s->name);
+	return cgroup_freeze_nowait(&cg, s->sp.cgname, frozen, e);
+}
+
+static long op_oom(struct svc *s)
+{
+	if (!have_cg || !s->sp.cgname[0])
+		return 0;
+	return cgroup_oom_kills(&cg, s->sp.cgname);
+}
+
+const struct svc_ops effects_ops = {
+	.spawn = op_spawn,
+	.abort = op_abort,
+	.signal = op_signal,
+	.kill = op_kill,
+	.cleanup = op_cleanup,
+	.freeze = op_freeze,
+	.oom_kills = op_oom,
+	.changed = stream_changed,
+	.now_ms = loop_now_ms,
+	.wall_ms = loop_wall_ms,
+};
+
+static void on_log(void *ctx, uint32_t events)
+{
+	struct svc *s = ctx;
+
+	if (s->log_fd >= 0)
+		log_in(s, false);
+}
+
+/* Bounded work per wake-up: a flooding container gets at most 64 KiB per iteration,
+ * the rest waits in its pipe (level-triggered epoll brings us back). */
+static void log_in(struct svc *s, bool drain)
+{
+	char buf[4096];
+	int rounds = drain ? 256 : 16;
+	ssize_t n = 0;
+
+	while (rounds-- > 0) {
+		n = read(s->log_fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		ring_write(&s->ring, buf, n);
+	}
+	stream_logs(s);
+	if (n == 0 || drain || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		loop_del(s->log_fd);
+		close(s->log_fd);
+		s->log_fd = -1;
+	}
+}
+
+/* cgroup_gc_step's report of a group that will not go away (a process pinned in it) */
+void effects_gc_warn(const char *name, int err, uint64_t ms)
+{
+	daemon_log("cabin: group %s: not removed after %llu ms (%s); retrying", name,
+		   (unsigned long long)ms, strerror(err));
+}
+
+void effects_reap(void)
+{
+	int st;
+	pid_t pid;
+
+	/* SIGCHLD coalesces: reap everything; orphans we adopted as subreaper, and children
+	 * of starts already given up, are reaped silently */
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (int i = 0; i < SVC_MAX; i++) {
+			struct svc *s = &svc_tab[i];
+
+			if (!s->used || s->pid != pid)
+				continue;
+			/* a child that failed a step wrote why before it exited: read that
+			 * first, so the reason is the step and not "died before exec" */
+			if (s->state == SVC_SPAWNING && s->sp.errfd >= 0)
+				on_exec(s, EPOLLIN);
+			if (s->used && s->pid == pid)
+				svc_event(s, SVC_EV_EXIT, st, NULL);
+			break;
+		}
+	}
+}
+
+/* one pass over every group, no wait: the reaps and the cleaner do the rest */
+void effects_kill_all(void)
+{
+	daemon_log("cabin: shutdown timeout; killing what remains");
+	for (int i = 0; i < SVC_MAX; i++)
+		if (svc_alive(&svc_tab[i]))
+			op_kill(&svc_tab[i]);
+}

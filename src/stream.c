@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/* The daemon's streams: its own log lines, the event lines (log, status file, `events`
+ * subscribers) and `logs -f` subscribers. Owns the subscriber table. Every write is one
+ * non-blocking write(2): a reader that does not keep up is dropped, never waited for. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cabin/cgroup.h"
+#include "cabin/conf.h"
+#include "cabin/ctl.h"
+#include "cabin/err.h"
+#include "cabin/loop.h"
+#include "cabin/spawn.h"
+#include "cabin/svc.h"
+#include "cabin/util.h"
+#include "daemon_int.h"
+
+#define MAX_SUBS CONFIG_MAX_CLIENTS
+
+static struct sub {
+	int fd; /* -1: free */
+	enum sub_kind kind;
+	int svc;      /* SUB_LOGS: index in svc_tab */
+	uint64_t pos; /* SUB_LOGS: ring position sent so far */
+} subs[MAX_SUBS];
+
+void stream_init(void)
+{
+	for (int i = 0; i < MAX_SUBS; i++)
+		subs[i].fd = -1;
+}
+
+void stream_close_all(void)
+{
+	for (int i = 0; i < MAX_SUBS; i++)
+		if (subs[i].fd >= 0)
+			stream_drop(i);
+}
+
+/* a `logs -f` of a slot's previous owner must not get the new one's */
+void stream_drop_logs(int svc)
+{
+	for (int i = 0; i < MAX_SUBS; i++)
+		if (subs[i].fd >= 0 && subs[i].kind == SUB_LOGS && subs[i].svc == svc)
+			stream_drop(i);
+}
+
+void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void daemon_log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	(void)!write(2, buf, n);
+}
+
+void stream_drop(int i)
+{
+	loop_del(subs[i].fd);
+	close(subs[i].fd);
+	subs[i].fd = -1;
+}
+
+/* one non-blocking write per line: a slow reader is dropped, never waited for */
+static void sub_write(int i, const char *p, size_t n)
+{
+	ssize_t w;
+
+	if (subs[i].fd < 0)
+		return;
+	w = write(subs[i].fd, p, n);
+	if (w != (ssize_t)n)
+		stream_drop(i);
+}
+
+/* EPOLLERR/EPOLLHUP: the client went away */
+static void on_sub(void *ctx, uint32_t events)
+{
+	struct sub *sb = ctx;
+
+	if (sb->fd >= 0)
+		stream_drop((int)(sb - subs));
+}
+
+int stream_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t pos)
+{
+	struct cabin_err e;
+	int fd;
+
+	for (int i = 0; i < MAX_SUBS; i++) {
+		if (subs[i].fd >= 0)
+			continue;
+		/* ctl flushes what the reply holds so far and hands the fd over */
+		fd = ctl_reply_detach(rp);
+		if (fd < 0)
+			return -EPIPE;
+		subs[i] = (struct sub){ .fd = fd, .kind = kind, .svc = svc, .pos = pos };
+		/* EPOLLERR arrives when the client closes its end */
+		if (loop_add(fd, 0, on_sub, &subs[i], &e) < 0) {
+			close(fd);
+			subs[i].fd = -1;
+			return -EIO;
+		}
+		return 0;
+	}
+	return -EBUSY;
+}
+
+static int esc(const char *s, char *out, size_t n)
+{
+	if (ctl_escape(s ? s : "", out, n) < 0)
+		snprintf(out, n, "?");
+	return 0;
+}
+
+void stream_changed(struct svc *s)
+{
+	stream_event(s, NULL);
+}
+
+/* one event line to the log, the status file and every `events` subscriber; extra
+ * ("event=oom oom_kills=2") marks an event that is not a state change */
+void stream_event(struct svc *s, const char *extra)
+{
+	char line[640], reason[400];
+	uint64_t wall = loop_wall_ms();
+	int n;
+
+	reason[0] = 0;
+	if (s->reason[0]) {
+		memcpy(reason, " reason=", 8);
+		esc(s->reason, reason + 8, sizeof(reason) - 8);
+	}
+	n = snprintf(line, sizeof(line),
+		     "time=%llu.%03u mono=%llu name=%s state=%s pid=%d restarts=%d%s%s%s\n",
+		     (unsigned long long)(wall / 1000), (unsigned)(wall % 1000),
+		     (unsigned long long)loop_now_ms(), s->name, svc_state_name(s->state),
+		     (int)s->pid, s->restarts, reason, extra ? " " : "", extra ? extra : "");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	if (extra)
+		daemon_log("cabin: %s %s", s->name, extra);
+	else
+		daemon_log("cabin: %s %s%s%s", s->name, svc_state_name(s->state),
+			   s->reason[0] ? " " : "", s->reason);
+	rundir_status(s, line, n,
+		      s->remove_pending && (s->state == SVC_EXITED || s->state == SVC_FAILED ||
+					    s->state == SVC_DEFINED));
+	for (int i = 0; i < MAX_SUBS; i++)
+		if (subs[i].fd >= 0 && subs[i].kind == SUB_EVENTS)
+			sub_write(i, line, n);
+}
+
+void stream_logs(struct svc *s)
+{
+	char buf[1024];
+
+	for (int i = 0; i < MAX_SUBS; i++) {
+		size_t n;
+
+		if (subs[i].fd < 0 || subs[i].kind != SUB_LOGS || subs[i].svc != svc_idx(s))
+			continue;
+		while (subs[i].fd >= 0 &&
+		       (n = ring_read(&s->ring, &subs[i].pos, buf, sizeof(buf))) > 0)
+			sub_write(i, buf, n);
+	}
+}

@@ -1,0 +1,839 @@
+// SPDX-License-Identifier: MIT
+/* The control verbs of the daemon (ps, start, stop, inspect, logs, create, rm, deploy,
+ * scale, reload, ...) and apply(), which puts a new config in force by difference. A
+ * verb answers through its ctl_reply and never writes to a path taken from a request. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cabin/cgroup.h"
+#include "cabin/cli.h"
+#include "cabin/conf.h"
+#include "cabin/ctl.h"
+#include "cabin/err.h"
+#include "cabin/loop.h"
+#include "cabin/spawn.h"
+#include "cabin/svc.h"
+#include "cabin/util.h"
+#include "daemon_int.h"
+
+static void scaled_set(const char *section, int n);
+
+/* Put nxt in force: bind every instance to its new config, stop what is gone, restart
+ * what changed, start what is new (if autostart, or `start_new`), leave the rest alone. */
+static void apply(bool start_new, bool mark_runtime)
+{
+	enum { A_NONE, A_RESTART, A_STOP, A_START } act[SVC_MAX] = { 0 };
+	struct conf *t;
+
+	for (int i = 0; i < SVC_MAX; i++) {
+		struct svc *s = &svc_tab[i];
+		const struct conf_ctr *nc;
+
+		if (!s->used)
+			continue;
+		nc = conf_find(nxt, s->name);
+		if (s->remove_pending) {
+			/* removed earlier and still stopping, defined again now: it keeps its
+			 * slot (and cgroup name) and starts again once the stop completes */
+			if (nc) {
+				s->remove_pending = false;
+				s->c = nc;
+				if (nc->autostart || s->want_up)
+					act[i] = A_START;
+			}
+			continue;
+		}
+		if (!nc) {
+			s->c = NULL;
+			s->remove_pending = true;
+			runtime_def[i] = false;
+			act[i] = A_STOP;
+			continue;
+		}
+		if (s->c && conf_ctr_changed(s->c, nc) && (svc_alive(s) || s->state == SVC_BACKOFF))
+			act[i] = A_RESTART;
+		s->c = nc;
+	}
+	for (int i = 0; i < nxt->nctr; i++) {
+		struct svc *s = svc_find(nxt->ctr[i].name);
+
+		if (s && !s->remove_pending) {
+			if (mark_runtime)
+				runtime_def[svc_idx(s)] = true;
+			continue;
+		}
+		s = svc_add(&nxt->ctr[i]);
+		if (!s) {
+			daemon_log("cabin: %s: container table full", nxt->ctr[i].name);
+			continue;
+		}
+		/* a `logs -f` of the slot's previous owner must not get the new one's */
+		stream_drop_logs(svc_idx(s));
+		runtime_def[svc_idx(s)] = mark_runtime;
+		if (start_new && nxt->ctr[i].autostart)
+			act[svc_idx(s)] = A_START;
+	}
+	t = cur;
+	cur = nxt;
+	nxt = t;
+	for (int i = 0; i < SVC_MAX; i++) {
+		struct svc *s = &svc_tab[i];
+
+		if (!s->used)
+			continue;
+		switch (act[i]) {
+		case A_STOP:
+			if (svc_alive(s)) {
+				svc_event(s, SVC_EV_STOP, 0, NULL);
+			} else {
+				rundir_status(s, NULL, 0, true);
+				svc_free(s);
+			}
+			break;
+		case A_RESTART:
+			svc_event(s, SVC_EV_RESTART, 0, NULL);
+			break;
+		case A_START:
+			svc_event(s, SVC_EV_START, 0, NULL);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+struct req {
+	struct ctl_req *r;
+	struct ctl_reply *rp;
+};
+
+static void diag_reply(void *ctx, const char *file, int line, const char *msg)
+{
+	struct ctl_reply *rp = ctx;
+
+	if (line > 0)
+		ctl_reply_line(rp, "%s:%d: %s", file, line, msg);
+	else
+		ctl_reply_line(rp, "%s: %s", file, msg);
+	daemon_log("cabin: %s:%d: %s", file, line, msg);
+}
+
+/* names: an instance ("web-2") or a section ("web": all its instances) */
+static int each(struct ctl_reply *rp, int argc, char **argv,
+		int (*fn)(struct svc *s, void *ctx, struct cabin_err *e), void *ctx)
+{
+	struct cabin_err e = { 0 };
+	int rc = 0;
+
+	if (argc < 1) {
+		ctl_reply_end(rp, EXIT_USAGE, "missing container name");
+		return -EINVAL;
+	}
+	for (int a = 0; a < argc; a++) {
+		struct svc *s = svc_find(argv[a]);
+		bool found = false;
+
+		if (s && !s->remove_pending) {
+			found = true;
+			if (fn(s, ctx, &e) < 0)
+				rc = -1;
+		} else {
+			for (int i = 0; i < SVC_MAX; i++) {
+				s = &svc_tab[i];
+				if (!s->used || !s->c || s->remove_pending ||
+				    strcmp(s->c->section, argv[a]))
+					continue;
+				found = true;
+				if (fn(s, ctx, &e) < 0)
+					rc = -1;
+			}
+		}
+		if (!found) {
+			err_set(&e, 0, "no such container: %s", argv[a]);
+			rc = -1;
+		}
+	}
+	if (rc < 0)
+		ctl_reply_end(rp, EXIT_REFUSED, e.msg);
+	else
+		ctl_reply_end(rp, 0, NULL);
+	return rc;
+}
+
+static int do_start(struct svc *s, void *ctx, struct cabin_err *e)
+{
+	rundir_stopped_set(s, false);
+	return svc_event(s, SVC_EV_START, 0, e);
+}
+
+static int do_stop(struct svc *s, void *ctx, struct cabin_err *e)
+{
+	if (s->c && s->c->restart == CONF_RESTART_UNLESS_STOPPED)
+		rundir_stopped_set(s, true);
+	return svc_event(s, SVC_EV_STOP, 0, e);
+}
+
+static int do_restart(struct svc *s, void *ctx, struct cabin_err *e)
+{
+	rundir_stopped_set(s, false);
+	return svc_event(s, SVC_EV_RESTART, 0, e);
+}
+
+static int do_kill(struct svc *s, void *ctx, struct cabin_err *e)
+{
+	return svc_event(s, SVC_EV_KILL, *(int *)ctx, e);
+}
+
+static int do_pause(struct svc *s, void *ctx, struct cabin_err *e)
+{
+	return svc_event(s, SVC_EV_PAUSE, 0, e);
+}
+
+static int do_resume(struct svc *s, void *ctx, struct cabin_err *e)
+{
+	return svc_event(s, SVC_EV_RESUME, 0, e);
+}
+
+static void kv_svc(struct ctl_reply *rp, const struct svc *s)
+{
+	char ip[INET_ADDRSTRLEN] = "";
+	uint64_t up = 0;
+
+	if (s->c && s->c->ip.s_addr && s->c->net == CONF_NET_BRIDGE)
+		inet_ntop(AF_INET, &s->c->ip, ip, sizeof(ip));
+	if ((s->state == SVC_RUNNING || s->state == SVC_PAUSED) && s->started_ms)
+		up = (loop_now_ms() - s->started_ms) / 1000;
+	ctl_reply_kv(rp, "name", "%s", s->name);
+	ctl_reply_kv(rp, "state", "%s", svc_state_name(s->state));
+	ctl_reply_kv(rp, "health", "%s", "none");
+	ctl_reply_kv(rp, "pid", "%d", (int)s->pid);
+	ctl_reply_kv(rp, "ip", "%s", ip);
+	ctl_reply_kv(rp, "restarts", "%d", s->restarts);
+	ctl_reply_kv(rp, "uptime", "%llu", (unsigned long long)up);
+	if (s->reason[0]) {
+		ctl_reply_kv(rp, "reason", "%s", s->reason);
+		ctl_reply_kv(rp, "exit_time", "%llu", (unsigned long long)(s->reason_ts_ms / 1000));
+	}
+}
+
+static void v_ps(struct ctl_req *r, struct ctl_reply *rp)
+{
+	bool all = false;
+
+	for (int i = 1; i < r->argc; i++) {
+		if (!strcmp(r->argv[i], "-a") || !strcmp(r->argv[i], "--all"))
+			all = true;
+		else {
+			ctl_reply_end(rp, EXIT_USAGE, "usage: ps [-a]");
+			return;
+		}
+	}
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *s = &svc_tab[i];
+
+		if (!s->used)
+			continue;
+		/* without -a: what runs or tries to, and what failed (never hidden) */
+		if (!all && (s->state == SVC_DEFINED || s->state == SVC_EXITED))
+			continue;
+		kv_svc(rp, s);
+		ctl_reply_kv_end(rp);
+	}
+	ctl_reply_end(rp, 0, NULL);
+}
+
+static void v_kill(struct ctl_req *r, struct ctl_reply *rp)
+{
+	int sig = SIGKILL, a = 1;
+
+	if (a < r->argc && !strcmp(r->argv[a], "-s") && a + 1 < r->argc) {
+		sig = conf_signal_number(r->argv[a + 1]);
+		a += 2;
+	} else if (a < r->argc && r->argv[a][0] == '-' && r->argv[a][1]) {
+		sig = conf_signal_number(r->argv[a] + 1);
+		a++;
+	}
+	if (sig <= 0) {
+		ctl_reply_end(rp, EXIT_USAGE, "unknown signal");
+		return;
+	}
+	each(rp, r->argc - a, r->argv + a, do_kill, &sig);
+}
+
+static void inspect_line(struct ctl_reply *rp, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void inspect_line(struct ctl_reply *rp, const char *key, const char *fmt, ...)
+{
+	char val[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	ctl_reply_kv(rp, key, "%s", val);
+	ctl_reply_kv_end(rp);
+}
+
+static const char *restart_name(const struct conf_ctr *c)
+{
+	static const char *const n[] = { "no", "always", "on-failure", "unless-stopped" };
+
+	return c->restart <= CONF_RESTART_UNLESS_STOPPED ? n[c->restart] : "?";
+}
+
+static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
+{
+	const struct svc *s;
+	const struct conf_ctr *c;
+	char cmd[1024];
+	size_t n = 0;
+
+	if (r->argc != 2) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: inspect NAME");
+		return;
+	}
+	s = svc_find(r->argv[1]);
+	if (!s) {
+		ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+		return;
+	}
+	c = s->c;
+	kv_svc(rp, s);
+	ctl_reply_kv_end(rp);
+	inspect_line(rp, "reason_time", "%llu.%03u", (unsigned long long)(s->reason_ts_ms / 1000),
+		     (unsigned)(s->reason_ts_ms % 1000));
+	inspect_line(rp, "last_log", "%s", s->last_log);
+	if (!c) {
+		ctl_reply_end(rp, 0, NULL);
+		return;
+	}
+	inspect_line(rp, "section", "%s", c->section);
+	inspect_line(rp, "file", "%s:%d", c->file ? c->file : "-", c->line);
+	inspect_line(rp, "rootfs", "%s", c->rootfs ? c->rootfs : "");
+	cmd[0] = 0;
+	for (int i = 0; i < c->argc && n < sizeof(cmd); i++)
+		n += snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "", c->argv[i]);
+	inspect_line(rp, "cmd", "%s", cmd);
+	for (int i = 0; i < c->nenv; i++)
+		inspect_line(rp, "env", "%s", c->env[i]);
+	for (int i = 0; i < c->ndepends; i++)
+		inspect_line(rp, "depends", "%s", c->depends[i]);
+	inspect_line(rp, "restart", "%s%s%.0d", restart_name(c), c->restart_max ? ":" : "",
+		     c->restart_max);
+	inspect_line(rp, "restart_delay", "%ums", c->restart_delay_ms);
+	inspect_line(rp, "restart_max_delay", "%ums", c->restart_max_delay_ms);
+	inspect_line(rp, "restart_reset", "%ums", c->restart_reset_ms);
+	inspect_line(rp, "stop_signal", "%s", conf_signal_name(c->stop_signal) ?: "?");
+	inspect_line(rp, "stop_timeout", "%ums", c->stop_timeout_ms);
+	inspect_line(rp, "memory", "%llu", (unsigned long long)c->memory);
+	inspect_line(rp, "pids", "%u", c->pids);
+	inspect_line(rp, "cpu", "%u.%03u", c->cpu_milli / 1000, c->cpu_milli % 1000);
+	inspect_line(rp, "replicas", "%d", c->replicas);
+	inspect_line(rp, "autostart", "%s", c->autostart ? "yes" : "no");
+	inspect_line(rp, "backoff", "%ums", s->backoff_ms);
+	inspect_line(rp, "fails", "%d", s->fails);
+	inspect_line(rp, "runtime", "%s", runtime_def[svc_idx(s)] ? "yes" : "no");
+	ctl_reply_end(rp, 0, NULL);
+}
+
+static void v_events(struct ctl_req *r, struct ctl_reply *rp)
+{
+	if (stream_add(rp, SUB_EVENTS, 0, 0) < 0)
+		ctl_reply_end(rp, EXIT_REFUSED, "too many streams");
+}
+
+static void v_logs(struct ctl_req *r, struct ctl_reply *rp)
+{
+	int lines = -1, a = 1;
+	bool follow = false;
+	struct svc *s;
+	uint64_t pos;
+	char buf[PIPE_BUF / 2];
+
+	for (; a < r->argc && r->argv[a][0] == '-'; a++) {
+		if (!strcmp(r->argv[a], "-f") || !strcmp(r->argv[a], "--follow"))
+			follow = true;
+		else if (!strcmp(r->argv[a], "-n") && a + 1 < r->argc)
+			lines = atoi(r->argv[++a]);
+		else {
+			ctl_reply_end(rp, EXIT_USAGE, "usage: logs [-f] [-n LINES] NAME");
+			return;
+		}
+	}
+	if (a + 1 != r->argc) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: logs [-f] [-n LINES] NAME");
+		return;
+	}
+	s = svc_find(r->argv[a]);
+	if (!s) {
+		ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+		return;
+	}
+	pos = lines < 0 ? ring_start(&s->ring) : ring_tail(&s->ring, lines);
+	/* whole lines into the reply; a line longer than the buffer is cut */
+	for (;;) {
+		uint64_t p = pos;
+		size_t n = ring_read(&s->ring, &p, buf, sizeof(buf) - 1);
+		char *nl;
+
+		if (!n)
+			break;
+		buf[n] = 0;
+		nl = memchr(buf, '\n', n);
+		if (nl) {
+			*nl = 0;
+			pos += nl - buf + 1;
+		} else
+			pos = p;
+		ctl_reply_line(rp, "%s", buf);
+		if (rp->fd < 0)
+			return;
+	}
+	if (follow) {
+		if (stream_add(rp, SUB_LOGS, svc_idx(s), pos) < 0)
+			ctl_reply_end(rp, EXIT_REFUSED, "too many streams");
+		return;
+	}
+	ctl_reply_end(rp, 0, NULL);
+}
+
+static void v_stats(struct ctl_req *r, struct ctl_reply *rp)
+{
+	const char *only = NULL;
+
+	for (int i = 1; i < r->argc; i++)
+		if (r->argv[i][0] != '-')
+			only = r->argv[i];
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *s = &svc_tab[i];
+		struct cgroup_stats st = { 0 };
+		struct cabin_err e;
+
+		if (!svc_alive(s))
+			continue;
+		if (only && strcmp(s->name, only) && (!s->c || strcmp(s->c->section, only)))
+			continue;
+		if (have_cg && s->sp.cgname[0])
+			cgroup_stats(&cg, s->sp.cgname, &st, &e);
+		ctl_reply_kv(rp, "name", "%s", s->name);
+		ctl_reply_kv(rp, "cpu_usec", "%llu", (unsigned long long)st.cpu_usec);
+		ctl_reply_kv(rp, "mem", "%llu", (unsigned long long)st.mem_bytes);
+		ctl_reply_kv(rp, "mem_limit", "%llu", (unsigned long long)st.mem_limit);
+		ctl_reply_kv(rp, "pids", "%llu", (unsigned long long)st.pids);
+		ctl_reply_kv(rp, "net_rx", "0");
+		ctl_reply_kv(rp, "net_tx", "0");
+		ctl_reply_kv(rp, "blk_r", "%llu", (unsigned long long)st.io_rbytes);
+		ctl_reply_kv(rp, "blk_w", "%llu", (unsigned long long)st.io_wbytes);
+		ctl_reply_kv_end(rp);
+	}
+	ctl_reply_end(rp, 0, NULL);
+}
+
+/* keep() helpers for conf_copy */
+static bool keep_not_named(const struct conf_ctr *c, void *ctx)
+{
+	return strcmp(c->name, ctx) && strcmp(c->section, ctx);
+}
+
+struct secs {
+	int n;
+	char name[CONFIG_MAX_CONTAINERS][CONF_NAME_MAX + 1];
+};
+
+static bool keep_not_in(const struct conf_ctr *c, void *ctx)
+{
+	const struct secs *s = ctx;
+
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(c->section, s->name[i]))
+			return false;
+	return true;
+}
+
+static void v_create(struct ctl_req *r, struct ctl_reply *rp)
+{
+	struct conf_diag d = { .report = diag_reply, .ctx = rp };
+	char path[PATH_MAX];
+	const char *name = NULL;
+	bool save = false;
+	size_t n = 0;
+	int a;
+
+	for (a = 1; a < r->argc; a++) {
+		const char *v = r->argv[a];
+
+		if (!strcmp(v, "--save")) {
+			save = true;
+			continue;
+		}
+		if (!name && !strchr(v, '=')) {
+			name = v;
+			n = snprintf(filebuf, sizeof(filebuf), "[%s]\n", v);
+			continue;
+		}
+		if (!name || !strchr(v, '=') || strchr(v, '\n') || v[0] == '[') {
+			ctl_reply_end(rp, EXIT_USAGE, "usage: create NAME key=value... [--save]");
+			return;
+		}
+		n += snprintf(filebuf + n, sizeof(filebuf) - n, "%s\n", v);
+		if (n >= sizeof(filebuf)) {
+			ctl_reply_end(rp, EXIT_USAGE, "too long");
+			return;
+		}
+	}
+	if (!name || strchr(name, '[') || strchr(name, ']') || strchr(name, '\n')) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: create NAME key=value... [--save]");
+		return;
+	}
+	if (svc_find(name) || conf_find(cur, name)) {
+		ctl_reply_end(rp, EXIT_REFUSED, "a container of that name exists");
+		return;
+	}
+	if (conf_copy(nxt, cur, NULL, NULL) < 0) {
+		ctl_reply_end(rp, EXIT_REFUSED, "config arena full; reload to compact");
+		return;
+	}
+	if (conf_parse_buf(nxt, "create", filebuf, n, &d) < 0 || d.nerr ||
+	    conf_finish(nxt, &d) < 0 || d.nerr) {
+		ctl_reply_end(rp, EXIT_REFUSED, "invalid container definition");
+		return;
+	}
+	if (save) {
+		int r2;
+
+		if (!conf_dir) {
+			ctl_reply_end(rp, EXIT_REFUSED, "no config directory");
+			return;
+		}
+		mkdir(conf_dir, 0755);
+		snprintf(path, sizeof(path), "%s/%s.conf", conf_dir, name);
+		r2 = rundir_write(path, filebuf, n, true);
+		if (r2 < 0) {
+			ctl_reply_end(rp, EXIT_REFUSED, strerror(-r2));
+			return;
+		}
+	}
+	apply(false, !save);
+	ctl_reply_end(rp, 0, NULL);
+}
+
+static void v_rm(struct ctl_req *r, struct ctl_reply *rp)
+{
+	bool force = false;
+	const char *name = NULL;
+	struct svc *s;
+	char path[PATH_MAX];
+
+	for (int a = 1; a < r->argc; a++) {
+		if (!strcmp(r->argv[a], "-f") || !strcmp(r->argv[a], "--force"))
+			force = true;
+		else if (!name)
+			name = r->argv[a];
+		else {
+			ctl_reply_end(rp, EXIT_USAGE, "usage: rm [-f] NAME");
+			return;
+		}
+	}
+	if (!name) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: rm [-f] NAME");
+		return;
+	}
+	s = svc_find(name);
+	if (!s && !conf_find(cur, name)) {
+		/* a section name removes every instance */
+		bool any = false;
+
+		for (int i = 0; i < cur->nctr; i++)
+			any |= !strcmp(cur->ctr[i].section, name);
+		if (!any) {
+			ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+			return;
+		}
+	}
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *t = &svc_tab[i];
+
+		if (t->used && t->c && !keep_not_named(t->c, (void *)name) && !force &&
+		    (svc_alive(t) || t->state == SVC_BACKOFF)) {
+			ctl_reply_end(rp, EXIT_REFUSED, "container is running (stop it, or rm -f)");
+			return;
+		}
+	}
+	/* a container saved by create --save goes with its file */
+	for (int i = 0; i < cur->nctr; i++) {
+		const struct conf_ctr *c = &cur->ctr[i];
+
+		if (keep_not_named(c, (void *)name) || !c->file || !conf_dir)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.conf", conf_dir, c->section);
+		if (!strcmp(c->file, path))
+			unlink(path);
+	}
+	scaled_set(name, -1);
+	if (conf_copy(nxt, cur, keep_not_named, (void *)name) < 0) {
+		ctl_reply_end(rp, EXIT_REFUSED, "config arena full");
+		return;
+	}
+	apply(false, false);
+	ctl_reply_end(rp, 0, NULL);
+}
+
+/* the section names a file defines: "[name]" at the start of a line */
+static void sections_of(const char *buf, struct secs *s)
+{
+	const char *p = buf;
+
+	s->n = 0;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+
+		if (!e)
+			e = p + strlen(p);
+		if (*p == '[' && s->n < CONFIG_MAX_CONTAINERS) {
+			const char *q = memchr(p, ']', e - p);
+
+			if (q && q - p - 1 <= CONF_NAME_MAX) {
+				memcpy(s->name[s->n], p + 1, q - p - 1);
+				s->name[s->n][q - p - 1] = 0;
+				s->n++;
+			}
+		}
+		p = *e ? e + 1 : e;
+	}
+}
+
+static void v_deploy(struct ctl_req *r, struct ctl_reply *rp)
+{
+	struct conf_diag d = { .report = diag_reply, .ctx = rp };
+	static struct secs secs;
+	ssize_t n;
+	int fd;
+
+	if (r->argc != 2) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: deploy FILE");
+		return;
+	}
+	/* read only: the daemon never writes to a path taken from a request */
+	fd = open(r->argv[1], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		ctl_reply_end(rp, EXIT_REFUSED, strerror(errno));
+		return;
+	}
+	n = read(fd, filebuf, sizeof(filebuf) - 1);
+	close(fd);
+	if (n < 0 || n == (ssize_t)sizeof(filebuf) - 1) {
+		ctl_reply_end(rp, EXIT_REFUSED, n < 0 ? strerror(errno) : "file too large");
+		return;
+	}
+	filebuf[n] = 0;
+	sections_of(filebuf, &secs);
+	for (int i = 0; i < secs.n; i++)
+		scaled_set(secs.name[i], -1); /* a deploy says the count itself */
+	if (conf_copy(nxt, cur, keep_not_in, &secs) < 0) {
+		ctl_reply_end(rp, EXIT_REFUSED, "config arena full; reload to compact");
+		return;
+	}
+	if (conf_parse_buf(nxt, r->argv[1], filebuf, n, &d) < 0 || d.nerr ||
+	    conf_finish(nxt, &d) < 0 || d.nerr) {
+		ctl_reply_end(rp, EXIT_REFUSED, "invalid file; nothing changed");
+		return;
+	}
+	apply(true, true);
+	ctl_reply_end(rp, 0, NULL);
+}
+
+/* `scale` outlives a reload: the count given at run time stays until the next scale of
+ * that section, or a deploy or rm of it (README). One slot per section. */
+static struct scaled {
+	char section[CONF_NAME_MAX + 1]; /* "" = free */
+	int n;
+} scaled[CONFIG_MAX_CONTAINERS];
+
+static void scaled_set(const char *section, int n)
+{
+	struct scaled *free_slot = NULL;
+
+	for (int i = 0; i < CONFIG_MAX_CONTAINERS; i++) {
+		if (!strcmp(scaled[i].section, section)) {
+			scaled[i].n = n;
+			if (n < 0)
+				scaled[i].section[0] = 0;
+			return;
+		}
+		if (!scaled[i].section[0] && !free_slot)
+			free_slot = &scaled[i];
+	}
+	if (n >= 0 && free_slot) {
+		snprintf(free_slot->section, sizeof(free_slot->section), "%s", section);
+		free_slot->n = n;
+	}
+}
+
+/* put the run-time counts back into a freshly loaded config */
+static void scaled_reapply(struct conf *c)
+{
+	for (int i = 0; i < CONFIG_MAX_CONTAINERS; i++) {
+		struct conf_diag quiet = { 0 };
+		bool found = false;
+
+		if (!scaled[i].section[0])
+			continue;
+		for (int j = 0; j < c->nctr && !found; j++)
+			found = !strcmp(c->ctr[j].section, scaled[i].section);
+		if (!found) {
+			scaled[i].section[0] = 0; /* the section is gone from the files */
+			continue;
+		}
+		if (conf_scale(c, scaled[i].section, scaled[i].n, &quiet) < 0 || quiet.nerr) {
+			daemon_log(
+				"cabin: reload: scale %s %d no longer fits; the file's count wins",
+				scaled[i].section, scaled[i].n);
+			scaled[i].section[0] = 0;
+		}
+	}
+}
+
+static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
+{
+	struct conf_diag d = { .report = diag_reply, .ctx = rp };
+	char *end;
+	long n;
+
+	if (r->argc != 3) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: scale NAME N");
+		return;
+	}
+	n = strtol(r->argv[2], &end, 10);
+	if (*end || n < 0 || n > CONFIG_MAX_CONTAINERS) {
+		ctl_reply_end(rp, EXIT_USAGE, "bad replica count");
+		return;
+	}
+	if (conf_copy(nxt, cur, NULL, NULL) < 0) {
+		ctl_reply_end(rp, EXIT_REFUSED, "config arena full; reload to compact");
+		return;
+	}
+	if (conf_scale(nxt, r->argv[1], (int)n, &d) < 0 || d.nerr) {
+		ctl_reply_end(rp, EXIT_REFUSED, "cannot scale");
+		return;
+	}
+	scaled_set(r->argv[1], (int)n);
+	apply(true, false);
+	ctl_reply_end(rp, 0, NULL);
+}
+
+/* Reload: parse everything into the spare config; a config with any error is rejected
+ * whole and the running one stays. Containers defined at run time (create without
+ * --save, deploy) are carried over unless the files now define the same name. */
+int verbs_reload(struct ctl_reply *rp)
+{
+	struct conf_diag d = { .report = diag_reply, .ctx = rp };
+	int r;
+
+	r = conf_load(nxt, conf_path, conf_dir, &d);
+	if (r < 0 || d.nerr) {
+		daemon_log("cabin: reload rejected, %d error%s; keeping the running config", d.nerr,
+			   d.nerr == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	scaled_reapply(nxt);
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *s = &svc_tab[i];
+
+		if (!s->used || !s->c || !runtime_def[i] || conf_find(nxt, s->name))
+			continue;
+		if (conf_import(nxt, cur, s->c) < 0)
+			daemon_log("cabin: reload: %s: no room, dropped", s->name);
+	}
+	apply(true, false);
+	/* apply() cleared the flag for what the files define now */
+	daemon_log("cabin: reloaded %s", conf_path);
+	return 0;
+}
+
+static void v_reload(struct ctl_req *r, struct ctl_reply *rp)
+{
+	if (verbs_reload(rp) < 0)
+		ctl_reply_end(rp, EXIT_REFUSED, "invalid config; nothing changed");
+	else
+		ctl_reply_end(rp, 0, NULL);
+}
+
+static void v_shutdown(struct ctl_req *r, struct ctl_reply *rp)
+{
+	ctl_reply_end(rp, 0, NULL);
+	daemon_shutdown();
+}
+
+static void v_debug(struct ctl_req *r, struct ctl_reply *rp)
+{
+	ctl_reply_kv(rp, "allocs", "%ld", daemon_alloc_count());
+	ctl_reply_kv(rp, "wakeups", "%lu", loop_wakeups);
+	ctl_reply_kv(rp, "max_handler_us", "%lu", loop_max_handler_us);
+	ctl_reply_kv_end(rp);
+	ctl_reply_end(rp, 0, NULL);
+}
+
+void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
+{
+	const char *v = r->argc ? r->argv[0] : "";
+
+	if (shutting && strcmp(v, "ps") && strcmp(v, "debug") && strcmp(v, "events")) {
+		ctl_reply_end(rp, EXIT_REFUSED, "shutting down");
+		return;
+	}
+	if (!strcmp(v, "ps"))
+		v_ps(r, rp);
+	else if (!strcmp(v, "start"))
+		each(rp, r->argc - 1, r->argv + 1, do_start, NULL);
+	else if (!strcmp(v, "stop"))
+		each(rp, r->argc - 1, r->argv + 1, do_stop, NULL);
+	else if (!strcmp(v, "restart"))
+		each(rp, r->argc - 1, r->argv + 1, do_restart, NULL);
+	else if (!strcmp(v, "pause"))
+		each(rp, r->argc - 1, r->argv + 1, do_pause, NULL);
+	else if (!strcmp(v, "resume"))
+		each(rp, r->argc - 1, r->argv + 1, do_resume, NULL);
+	else if (!strcmp(v, "kill"))
+		v_kill(r, rp);
+	else if (!strcmp(v, "inspect"))
+		v_inspect(r, rp);
+	else if (!strcmp(v, "events"))
+		v_events(r, rp);
+	else if (!strcmp(v, "logs"))
+		v_logs(r, rp);
+	else if (!strcmp(v, "stats"))
+		v_stats(r, rp);
+	else if (!strcmp(v, "create"))
+		v_create(r, rp);
+	else if (!strcmp(v, "rm"))
+		v_rm(r, rp);
+	else if (!strcmp(v, "deploy"))
+		v_deploy(r, rp);
+	else if (!strcmp(v, "scale"))
+		v_scale(r, rp);
+	else if (!strcmp(v, "reload"))
+		v_reload(r, rp);
+	else if (!strcmp(v, "shutdown"))
+		v_shutdown(r, rp);
+	else if (!strcmp(v, "debug"))
+		v_debug(r, rp);
+	else if (!strcmp(v, "exec"))
+		ctl_reply_end(rp, EXIT_REFUSED, "exec: not supported by this daemon yet");
+	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt"))
+		ctl_reply_end(rp, EXIT_REFUSED, "not in init mode; use `cabin shutdown`");
+	else
+		ctl_reply_end(rp, EXIT_USAGE, "unknown command");
+}
