@@ -188,7 +188,7 @@ static void try_start(struct svc *s)
 	const char *bad = NULL;
 	int r;
 
-	s->deadline_ms = 0;
+	s->tm[SVC_TM_STATE] = 0;
 	if (shutting || !s->c) {
 		set_state(s, SVC_EXITED);
 		return;
@@ -213,7 +213,7 @@ static void try_start(struct svc *s)
 	if (r == -EBUSY) {
 		/* its group from an earlier run is still being emptied: look again soon */
 		s->pid = 0;
-		s->deadline_ms = ops->now_ms() + SVC_RETRY_MS;
+		s->tm[SVC_TM_STATE] = ops->now_ms() + SVC_RETRY_MS;
 		if (s->state != SVC_STARTING)
 			set_state(s, SVC_STARTING);
 		return;
@@ -226,8 +226,8 @@ static void try_start(struct svc *s)
 		return;
 	}
 	/* cloned; the exec pipe answers later (UP / FAIL), or the deadline does */
-	s->deadline_ms = ops->now_ms() + (s->c->start_timeout_ms ? s->c->start_timeout_ms
-								 : CONFIG_START_TIMEOUT_MS);
+	s->tm[SVC_TM_STATE] = ops->now_ms() + (s->c->start_timeout_ms ? s->c->start_timeout_ms
+								      : CONFIG_START_TIMEOUT_MS);
 	set_state(s, SVC_SPAWNING);
 }
 
@@ -237,7 +237,7 @@ static void start_failed(struct svc *s)
 	if (ops->abort)
 		ops->abort(s);
 	s->pid = 0;
-	s->deadline_ms = 0;
+	s->tm[SVC_TM_STATE] = 0;
 	s->started_ms = 0;
 	ops->cleanup(s);
 	fail_or_backoff(s, true);
@@ -286,7 +286,7 @@ static void fail_or_backoff(struct svc *s, bool failure)
 	s->fails++;
 	s->backoff_ms =
 		svc_backoff_next(s->backoff_ms, c->restart_delay_ms, c->restart_max_delay_ms);
-	s->deadline_ms = now + s->backoff_ms;
+	s->tm[SVC_TM_STATE] = now + s->backoff_ms;
 	set_state(s, SVC_BACKOFF);
 }
 
@@ -295,7 +295,7 @@ static void begin_stop(struct svc *s)
 	if (s->state == SVC_PAUSED && ops->freeze)
 		ops->freeze(s, false, NULL); /* a frozen task cannot act on the signal */
 	ops->signal(s, s->stop_signal ? s->stop_signal : SIGTERM);
-	s->deadline_ms = ops->now_ms() + s->stop_timeout_ms;
+	s->tm[SVC_TM_STATE] = ops->now_ms() + s->stop_timeout_ms;
 	s->kill_ms = 0;
 	set_state(s, SVC_STOPPING);
 }
@@ -369,7 +369,7 @@ static int a_stop_cancel(struct svc *s, int arg, struct cabin_err *e)
 {
 	s->want_up = false;
 	s->manual_stop = true;
-	s->deadline_ms = 0;
+	s->tm[SVC_TM_STATE] = 0;
 	set_reason(s, "stopped");
 	set_state(s, SVC_EXITED);
 	return 0;
@@ -433,7 +433,7 @@ static int a_exit(struct svc *s, int arg, struct cabin_err *e)
 
 	exit_reason(s, arg);
 	s->pid = 0;
-	s->deadline_ms = 0;
+	s->tm[SVC_TM_STATE] = 0;
 	ops->cleanup(s);
 	if (asked) {
 		if (strcmp(s->reason, "oom"))
@@ -459,7 +459,7 @@ static int a_stop_timeout(struct svc *s, int arg, struct cabin_err *e)
 	s->kill_ms = s->state == SVC_KILLING && s->kill_ms ? s->kill_ms * 2 : SVC_RETRY_MS;
 	if (s->kill_ms > 1000)
 		s->kill_ms = 1000;
-	s->deadline_ms = ops->now_ms() + s->kill_ms;
+	s->tm[SVC_TM_STATE] = ops->now_ms() + s->kill_ms;
 	if (s->state != SVC_KILLING)
 		set_state(s, SVC_KILLING);
 	return 0;
@@ -467,7 +467,7 @@ static int a_stop_timeout(struct svc *s, int arg, struct cabin_err *e)
 
 static int a_up(struct svc *s, int arg, struct cabin_err *e)
 {
-	s->deadline_ms = 0;
+	s->tm[SVC_TM_STATE] = 0;
 	s->oom_base = ops->oom_kills ? ops->oom_kills(s) : 0;
 	/* the reason of the last exit stays visible (with its time) while it runs again */
 	s->started_ms = ops->now_ms();
@@ -504,7 +504,7 @@ static int a_spawn_stop(struct svc *s, int arg, struct cabin_err *e)
 	s->restart_pending = false;
 	if (ops->abort)
 		ops->abort(s);
-	s->deadline_ms = ops->now_ms() + SVC_RETRY_MS;
+	s->tm[SVC_TM_STATE] = ops->now_ms() + SVC_RETRY_MS;
 	set_state(s, SVC_KILLING);
 	return 0;
 }
@@ -580,6 +580,8 @@ int svc_event(struct svc *s, enum svc_event ev, int arg, struct cabin_err *e)
 	return r;
 }
 
+static const enum svc_event tm_event[SVC_NTM] = { [SVC_TM_STATE] = SVC_EV_TIMER };
+
 void svc_timers(void)
 {
 	uint64_t now = ops->now_ms();
@@ -587,8 +589,13 @@ void svc_timers(void)
 	for (int i = 0; i < SVC_MAX; i++) {
 		struct svc *s = &svc_tab[i];
 
-		if (s->used && s->deadline_ms && s->deadline_ms <= now)
-			svc_event(s, SVC_EV_TIMER, 0, NULL);
+		for (int t = 0; t < SVC_NTM && s->used; t++)
+			if (s->tm[t] && s->tm[t] <= now) {
+				/* cleared first: an action that wants it again re-arms it, and
+				 * one that does not can never spin the loop on a past time */
+				s->tm[t] = 0;
+				svc_event(s, tm_event[t], t, NULL);
+			}
 	}
 }
 
@@ -599,8 +606,9 @@ uint64_t svc_next_deadline(void)
 	for (int i = 0; i < SVC_MAX; i++) {
 		const struct svc *s = &svc_tab[i];
 
-		if (s->used && s->deadline_ms && (!d || s->deadline_ms < d))
-			d = s->deadline_ms;
+		for (int t = 0; t < SVC_NTM && s->used; t++)
+			if (s->tm[t] && (!d || s->tm[t] < d))
+				d = s->tm[t];
 	}
 	return d;
 }
@@ -618,7 +626,7 @@ void svc_shutdown_begin(void)
 		s->want_up = false;
 		s->restart_pending = false;
 		if (s->state == SVC_STARTING || s->state == SVC_BACKOFF) {
-			s->deadline_ms = 0;
+			s->tm[SVC_TM_STATE] = 0;
 			set_reason(s, "stopped");
 			set_state(s, SVC_EXITED);
 		}

@@ -50,6 +50,11 @@ enum svc_event {
 	SVC_NEV
 };
 
+/* SVC_TM_STATE: the wait of the current state (start deadline, stop timeout, re-kill,
+ * backoff, group retry), delivered as SVC_EV_TIMER; the state says which it is. Health
+ * probes and watchdog keep-alives get slots of their own beside it. */
+enum svc_timer { SVC_TM_STATE, SVC_NTM };
+
 struct svc {
 	bool used;
 	char name[CONF_INST_MAX + 1];
@@ -69,14 +74,16 @@ struct svc {
 	int stop_signal; /* copied at start: a removed config is gone */
 	uint32_t stop_timeout_ms;
 
-	uint64_t deadline_ms; /* the state's timer (start, stop, kill, backoff); 0 = none */
-	uint32_t kill_ms;     /* killing: the current re-kill interval */
-	uint64_t started_ms;  /* monotonic, last successful start */
-	uint64_t since_ms;    /* monotonic, last state change */
-	uint32_t backoff_ms;  /* last delay used, 0 = reset */
-	int fails;	      /* consecutive failures (on-failure:N) */
-	int restarts;	      /* automatic restarts */
-	long oom_base;	      /* oom kills of the group at start */
+	/* Timer slots, each an absolute CLOCK_MONOTONIC time (0 = off); the daemon arms one
+	 * timerfd for the earliest of all. A slot that passes delivers its event. */
+	uint64_t tm[SVC_NTM];
+	uint32_t kill_ms;    /* killing: the current re-kill interval */
+	uint64_t started_ms; /* monotonic, last successful start */
+	uint64_t since_ms;   /* monotonic, last state change */
+	uint32_t backoff_ms; /* last delay used, 0 = reset */
+	int fails;	     /* consecutive failures (on-failure:N) */
+	int restarts;	     /* automatic restarts */
+	long oom_base;	     /* oom kills of the group at start */
 
 	char reason[192];      /* exit:N signal:NAME oom stopped dependency ... */
 	uint64_t reason_ts_ms; /* realtime */
@@ -120,7 +127,7 @@ void svc_free(struct svc *s);
 /* Feed one event. arg: the wait status for EXIT, the signal for KILL. 0 or -errno with
  * e filled (e.g. pause of a container that is not running). */
 int svc_event(struct svc *s, enum svc_event ev, int arg, struct cabin_err *e);
-/* Deliver TIMER to every container whose deadline passed. */
+/* Deliver the event of every timer slot that passed (SVC_TM_STATE: SVC_EV_TIMER). */
 void svc_timers(void);
 /* Earliest deadline of all, 0 if none: the daemon arms one timerfd with it. */
 uint64_t svc_next_deadline(void);

@@ -176,9 +176,9 @@ static void always_backs_off_and_resets(void **st)
 		svc_event(s, SVC_EV_EXIT, EXITED(1), NULL);
 		assert_int_equal(s->state, SVC_BACKOFF);
 		assert_string_equal(s->reason, "exit:1");
-		assert_int_equal(s->deadline_ms - now, want[i]);
-		assert_int_equal(svc_next_deadline(), s->deadline_ms);
-		now = s->deadline_ms - 1;
+		assert_int_equal(s->tm[SVC_TM_STATE] - now, want[i]);
+		assert_int_equal(svc_next_deadline(), s->tm[SVC_TM_STATE]);
+		now = s->tm[SVC_TM_STATE] - 1;
 		svc_timers();
 		assert_int_equal(s->state, SVC_BACKOFF);	/* not before its time */
 		now++;
@@ -190,7 +190,7 @@ static void always_backs_off_and_resets(void **st)
 	now += 10000;
 	svc_event(s, SVC_EV_EXIT, KILLED(SIGSEGV), NULL);
 	assert_int_equal(s->state, SVC_BACKOFF);
-	assert_int_equal(s->deadline_ms - now, 100);
+	assert_int_equal(s->tm[SVC_TM_STATE] - now, 100);
 	assert_memory_equal(s->reason, "signal:", 7);
 }
 
@@ -213,7 +213,7 @@ static void on_failure_gives_up(void **st)
 	for (int i = 0; i < 2; i++) {
 		svc_event(s, SVC_EV_EXIT, EXITED(3), NULL);
 		assert_int_equal(s->state, SVC_BACKOFF);
-		now = s->deadline_ms;
+		now = s->tm[SVC_TM_STATE];
 		svc_timers();
 		assert_int_equal(s->state, SVC_RUNNING);
 	}
@@ -297,12 +297,12 @@ static void start_failure_backs_off(void **st)
 	s = started(mk(0, "a", CONF_RESTART_ALWAYS, 0));
 	assert_int_equal(s->state, SVC_BACKOFF);
 	assert_memory_equal(s->reason, "start-failed:", 13);
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	svc_timers();
 	assert_int_equal(s->state, SVC_BACKOFF);
 	assert_int_equal(s->backoff_ms, 200);
 	spawn_fail = 0;
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	svc_timers();
 	assert_int_equal(s->state, SVC_RUNNING);
 	/* stop during backoff cancels it */
@@ -446,7 +446,7 @@ static void spawn_halves(void **st)
 	assert_int_equal(s->state, SVC_SPAWNING);
 	assert_string_equal(svc_state_name(s->state), "starting");
 	assert_true(svc_alive(s));
-	assert_int_equal(s->deadline_ms, now + CONFIG_START_TIMEOUT_MS);
+	assert_int_equal(s->tm[SVC_TM_STATE], now + CONFIG_START_TIMEOUT_MS);
 	/* the child reports a failed step: start-failed with that step, backoff */
 	snprintf(e.msg, sizeof(e.msg), "mount: /data: Permission denied");
 	svc_event(s, SVC_EV_FAIL, 0, &e);
@@ -455,19 +455,19 @@ static void spawn_halves(void **st)
 	assert_int_equal(s->pid, 0);
 	assert_non_null(strstr(log_, "abort:db"));
 	/* the next try never reaches exec: start-timeout at the deadline */
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	svc_timers();
 	assert_int_equal(s->state, SVC_SPAWNING);
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	svc_timers();
 	assert_int_equal(s->state, SVC_BACKOFF);
 	assert_string_equal(s->reason, "start-timeout");
 	/* the exec answered: running */
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	svc_timers();
 	svc_event(s, SVC_EV_UP, 0, NULL);
 	assert_int_equal(s->state, SVC_RUNNING);
-	assert_int_equal(s->deadline_ms, 0);
+	assert_int_equal(s->tm[SVC_TM_STATE], 0);
 }
 
 /* the child dies before exec, and a stop comes while starting */
@@ -487,7 +487,7 @@ static void spawn_died_and_stopped(void **st)
 	assert_int_equal(s->state, SVC_KILLING);
 	assert_non_null(strstr(log_, "abort:db"));
 	/* re-killed on a timer until the reap comes */
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	svc_timers();
 	assert_non_null(strstr(log_, "kill:db"));
 	assert_int_equal(s->state, SVC_KILLING);
@@ -504,7 +504,7 @@ static void spawn_waits_for_group(void **st)
 	ebusy = 2;
 	s = started(mk(0, "db", CONF_RESTART_NO, 0));
 	assert_int_equal(s->state, SVC_STARTING);
-	assert_int_equal(s->deadline_ms, now + SVC_RETRY_MS);
+	assert_int_equal(s->tm[SVC_TM_STATE], now + SVC_RETRY_MS);
 	now += SVC_RETRY_MS;
 	svc_timers();
 	assert_int_equal(s->state, SVC_STARTING);
@@ -520,11 +520,11 @@ static void killing_until_reaped(void **st)
 	struct svc *s = started(mk(0, "db", CONF_RESTART_NO, 0));
 
 	svc_event(s, SVC_EV_STOP, 0, NULL);
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	svc_timers();
 	assert_int_equal(s->state, SVC_KILLING);
 	assert_string_equal(svc_state_name(s->state), "killing");
-	now = s->deadline_ms;
+	now = s->tm[SVC_TM_STATE];
 	log_[0] = 0;
 	svc_timers();
 	assert_string_equal(log_, "kill:db ");
