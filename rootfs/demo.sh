@@ -39,6 +39,11 @@ echo "== cabin ps"
 "$CABIN" ps
 echo "== cabin ps -o json"
 "$CABIN" ps -o json
+ip1=$("$CABIN" ps -o kv | sed -n 's/^name=web-1 .* ip=\([0-9.]*\).*/\1/p')
+echo "== the bridge: the device fetches web-1's page at $ip1; web-2 reaches db by name"
+wget -q -T 5 -O - "http://$ip1/" || echo "(no answer from web-1)"
+p2=$("$CABIN" ps -o kv | sed -n 's/^name=web-2 .* pid=\([0-9]*\).*/\1/p')
+[ -n "$p2" ] && nsenter -t "$p2" -n -m -p -r /bin/ping -c 1 -W 2 db | head -2
 echo "== cabin stats --no-stream"
 "$CABIN" stats --no-stream
 echo "== cabin restart web-1; cabin ps"

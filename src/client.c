@@ -309,6 +309,7 @@ static const struct col ps_cols[] = {
 	{ "IP", cell_str, "ip" },
 	{ "RESTARTS", cell_str, "restarts" },
 	{ "UPTIME", cell_uptime, "uptime" },
+	{ "PORTS", cell_str, "ports" },
 	{ NULL, NULL, NULL },
 };
 

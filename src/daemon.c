@@ -30,6 +30,8 @@
 #include "cabin/ctl.h"
 #include "cabin/err.h"
 #include "cabin/loop.h"
+#include "cabin/net.h"
+#include "cabin/portfwd.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
@@ -56,9 +58,77 @@ const char *conf_path, *conf_dir, *rundir;
 bool shutting;
 char filebuf[CONFIG_CONF_ARENA_KB * 1024];
 
+int net_fd = -1;
+static bool bridge_ours; /* created by us (or a crashed predecessor): removed at exit */
 static int ctl_fd = -1;
 static bool done;
 static uint64_t shutdown_deadline;
+
+/* RUNDIR/bridge: present while the bridge is ours, so a daemon started after a crash
+ * knows it may remove it at exit (a bridge the system had before is never removed) */
+int daemon_net_up(struct cabin_err *e)
+{
+	char path[PATH_MAX];
+	bool created;
+	int fd, r;
+
+	fd = net_open(e);
+	if (fd < 0)
+		return fd;
+	r = net_bridge_up(fd, cur, &created, e);
+	if (r < 0) {
+		close(fd);
+		daemon_log("cabin: network: %s", e->msg);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/bridge", rundir);
+	if (created) {
+		int m = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+		if (m >= 0)
+			close(m);
+	}
+	bridge_ours = created || access(path, F_OK) == 0;
+	net_fd = fd;
+	effects_ports_changed(); /* nat=, and a crashed predecessor's table replaced */
+	daemon_log("cabin: bridge %s up%s", cur->bridge, created ? " (created)" : "");
+	return 0;
+}
+
+static void net_down(void)
+{
+	char path[PATH_MAX];
+
+	if (net_fd < 0)
+		return;
+	portfwd_clear();
+	if (bridge_ours) {
+		net_bridge_down(net_fd, cur);
+		snprintf(path, sizeof(path), "%s/bridge", rundir);
+		unlink(path);
+	}
+	close(net_fd);
+	net_fd = -1;
+}
+
+/* Nothing silently ignored: keys that are parsed and validated but not acted on yet say
+ * so in the log, once per start-up and reload (each goes when its feature lands). */
+void daemon_warn_unbuilt(const struct conf *c)
+{
+	if (c->watchdog)
+		daemon_log("cabin: watchdog=%s: not implemented yet; not opened", c->watchdog);
+	for (int i = 0; i < c->nctr; i++) {
+		const struct conf_ctr *t = &c->ctr[i];
+
+		if (t->nport && t->net != CONF_NET_BRIDGE)
+			daemon_log("cabin: %s: port= needs net=bridge; nothing is published",
+				   t->name);
+		if (t->isolated)
+			daemon_log("cabin: %s: isolated=yes: not implemented yet", t->name);
+		if (t->health != CONF_HEALTH_NONE || t->critical)
+			daemon_log("cabin: %s: health=/critical=: not implemented yet", t->name);
+	}
+}
 
 void daemon_shutdown(void)
 {
@@ -187,6 +257,7 @@ static void run(void)
 			dl = earliest(dl, shutdown_deadline);
 		loop_arm(dl);
 		loop_dispatch(-1);
+		effects_sync_ports();
 		if (have_cg) /* a group added to the cleaner by a handler: its next retry */
 			gc_next = cgroup_gc_step(&cg, loop_now_ms(), effects_gc_warn);
 		if (shutting) {
@@ -350,6 +421,7 @@ int daemon_main(int argc, char **argv)
 	/* from now on: no allocation */
 	daemon_startup_done();
 	daemon_log("cabin: daemon up, %d container%s", cur->nctr, cur->nctr == 1 ? "" : "s");
+	daemon_warn_unbuilt(cur);
 
 	/* 6. autostart, in dependency order (svc.c holds a dependent in `starting`
 	 *    until what it depends on runs) */
@@ -369,6 +441,7 @@ int daemon_main(int argc, char **argv)
 	run();
 
 	final_sweep();
+	net_down();
 	stream_close_all();
 	daemon_log("cabin: daemon stopped");
 	return EXIT_OK;

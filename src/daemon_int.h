@@ -21,8 +21,12 @@ extern struct cgroup_sys cg;
 extern bool have_cg;
 extern const char *conf_path, *conf_dir, *rundir;
 extern bool shutting;
+extern int net_fd; /* NETLINK_ROUTE, -1 while the bridge is not up */
 extern char filebuf[CONFIG_CONF_ARENA_KB * 1024];
 void daemon_shutdown(void);
+void daemon_warn_unbuilt(const struct conf *c);
+/* the bridge, on the first net=bridge start: netlink socket, bridge up, ownership */
+int daemon_net_up(struct cabin_err *e);
 /* test hooks (tests/alloc/count.c): allocations counted from startup_done on */
 void daemon_startup_done(void);
 long daemon_alloc_count(void);
@@ -52,6 +56,8 @@ extern const struct svc_ops effects_ops;
 void effects_reap(void);
 void effects_kill_all(void);
 void effects_gc_warn(const char *name, int err, uint64_t ms);
+void effects_sync_ports(void);	  /* rebuild the published ports if the set changed */
+void effects_ports_changed(void); /* e.g. nat= toggled by a reload */
 
 /* verbs.c */
 void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx);

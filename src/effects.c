@@ -23,6 +23,8 @@
 #include "cabin/ctl.h"
 #include "cabin/err.h"
 #include "cabin/loop.h"
+#include "cabin/net.h"
+#include "cabin/portfwd.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
@@ -111,6 +113,66 @@ static void oom_unwatch(struct svc *s)
 	s->oom_fd = -1;
 }
 
+/* net=bridge, in the parent between clone and go: the veth pair, eth0 inside */
+static int net_setup(void *ctx, pid_t pid, struct cabin_err *e)
+{
+	struct svc *s = ctx;
+	char host[NET_IFNAME_MAX + 1];
+
+	if (net_fd < 0 && daemon_net_up(e) < 0)
+		return -e->code;
+	net_host_ifname(s->name, host);
+	return net_veth_add(net_fd, cur, host, pid, s->c->ip, e);
+}
+
+/* published ports follow the running containers: the table is rebuilt after the events
+ * of an iteration that changed the set (effects_sync_ports, from the loop) */
+static bool ports_dirty;
+
+void effects_sync_ports(void)
+{
+	static struct portfwd pf[PORTFWD_MAX];
+	struct cabin_err e = { 0 };
+	int n = 0;
+
+	if (!ports_dirty || net_fd < 0)
+		return;
+	ports_dirty = false;
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *s = &svc_tab[i];
+
+		if (!s->used || !s->c || s->c->net != CONF_NET_BRIDGE ||
+		    (s->state != SVC_RUNNING && s->state != SVC_PAUSED))
+			continue;
+		for (int j = 0; j < s->c->nport && n < PORTFWD_MAX; j++)
+			pf[n++] = (struct portfwd){ .ip = s->c->ip,
+						    .host = s->c->port[j].host,
+						    .ctr = s->c->port[j].ctr,
+						    .proto = s->c->port[j].proto };
+	}
+	if (portfwd_apply(cur, pf, n, &e) < 0)
+		daemon_log("cabin: published ports: %s", e.msg);
+}
+
+void effects_ports_changed(void)
+{
+	ports_dirty = true;
+}
+
+static void net_release(struct svc *s)
+{
+	char host[NET_IFNAME_MAX + 1];
+
+	if (net_fd < 0 || !s->c || s->c->net != CONF_NET_BRIDGE)
+		return;
+	/* the namespace's end goes with the namespace, but that is torn down later and
+	 * asynchronously: remove the pair now, so a restart finds the name free */
+	net_host_ifname(s->name, host);
+	net_link_del(net_fd, host);
+	if (s->c->nport || cur->nat)
+		ports_dirty = true;
+}
+
 static int op_spawn(struct svc *s, struct cabin_err *e)
 {
 	struct spawn_opts o;
@@ -140,12 +202,17 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 		break;
 	}
 	o = opts(out);
+	if (s->c->net == CONF_NET_BRIDGE) {
+		o.setup = net_setup;
+		o.setup_ctx = s;
+	}
 	/* userns=yes: each slot its own 65536 host ids, so two containers never share */
 	o.id_base = 100000 + 65536u * (unsigned)svc_idx(s);
 	r = spawn_begin(s->c, &o, &s->sp, e);
 	if (out >= 0 && out != console_fd) /* the child has its copy */
 		close(out);
 	if (r < 0) {
+		net_release(s);
 		if (p[0] >= 0)
 			close(p[0]);
 		if (have_cg && s->sp.cgname[0])
@@ -191,6 +258,8 @@ static void on_exec(void *ctx, uint32_t events)
 		return;
 	loop_del(fd);
 	svc_event(s, r == 0 ? SVC_EV_UP : SVC_EV_FAIL, 0, &e);
+	if (r == 0 && s->c && s->c->net == CONF_NET_BRIDGE && (s->c->nport || cur->nat))
+		ports_dirty = true;
 }
 
 /* `kill -s` and the stop signal go to the container's init only, as Docker does; the
@@ -215,6 +284,7 @@ static void op_cleanup(struct svc *s)
 	size_t n;
 
 	oom_unwatch(s);
+	net_release(s);
 	/* the group goes on timers, never with a wait here (a task stuck in the freezer,
 	 * a process pinned in it); a start of the same name waits until it is gone */
 	if (have_cg && s->sp.cgname[0] && cgroup_gc_add(&cg, s->sp.cgname, loop_now_ms()) < 0)

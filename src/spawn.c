@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cabin/mount.h"
+#include "cabin/net.h"
 #include "cabin/spawn.h"
 #include "cabin/util.h"
 
@@ -291,6 +292,10 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 	if (v2 && unshare(CLONE_NEWCGROUP) < 0)
 		return err_sys(e, "cgroup namespace");
 	if (c->net != CONF_NET_HOST && lo_up(e) < 0)
+		return -e->code;
+	/* net=bridge: the parent put eth0 in our namespace before letting us go */
+	if (c->net == CONF_NET_BRIDGE && o->g && c->ip.s_addr &&
+	    net_ctr_setup(c->ip, o->g->subnet_prefix, o->g->subnet_addr, e) < 0)
 		return -e->code;
 
 	r = mount_rootfs(c, o->g, e);

@@ -24,6 +24,7 @@
 #include "cabin/ctl.h"
 #include "cabin/err.h"
 #include "cabin/loop.h"
+#include "cabin/net.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
@@ -212,7 +213,9 @@ static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 	char ip[INET_ADDRSTRLEN] = "";
 	uint64_t up = 0;
 
-	if (s->c && s->c->ip.s_addr && s->c->net == CONF_NET_BRIDGE)
+	/* an address only while it exists: the container's eth0 lives with it */
+	if (s->c && s->c->ip.s_addr && s->c->net == CONF_NET_BRIDGE && svc_alive(s) &&
+	    s->state != SVC_SPAWNING)
 		inet_ntop(AF_INET, &s->c->ip, ip, sizeof(ip));
 	if ((s->state == SVC_RUNNING || s->state == SVC_PAUSED) && s->started_ms)
 		up = (loop_now_ms() - s->started_ms) / 1000;
@@ -223,6 +226,17 @@ static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 	ctl_reply_kv(rp, "ip", "%s", ip);
 	ctl_reply_kv(rp, "restarts", "%d", s->restarts);
 	ctl_reply_kv(rp, "uptime", "%llu", (unsigned long long)up);
+	{
+		/* published ports, docker-style, while they are published */
+		char ports[CONFIG_MAX_PORTS * 20] = "";
+		size_t n = 0;
+
+		for (int i = 0; ip[0] && s->c && i < s->c->nport && n < sizeof(ports); i++)
+			n += snprintf(ports + n, sizeof(ports) - n, "%s%u->%u/%s", i ? "," : "",
+				      s->c->port[i].host, s->c->port[i].ctr,
+				      s->c->port[i].proto == IPPROTO_UDP ? "udp" : "tcp");
+		ctl_reply_kv(rp, "ports", "%s", ports);
+	}
 	if (s->reason[0]) {
 		ctl_reply_kv(rp, "reason", "%s", s->reason);
 		ctl_reply_kv(rp, "exit_time", "%llu", (unsigned long long)(s->reason_ts_ms / 1000));
@@ -433,8 +447,18 @@ static void v_stats(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_kv(rp, "mem", "%llu", (unsigned long long)st.mem_bytes);
 		ctl_reply_kv(rp, "mem_limit", "%llu", (unsigned long long)st.mem_limit);
 		ctl_reply_kv(rp, "pids", "%llu", (unsigned long long)st.pids);
-		ctl_reply_kv(rp, "net_rx", "0");
-		ctl_reply_kv(rp, "net_tx", "0");
+		{
+			/* the host end's counters: what it received the container sent */
+			uint64_t rx = 0, tx = 0;
+			char host[NET_IFNAME_MAX + 1];
+
+			if (net_fd >= 0 && s->c && s->c->net == CONF_NET_BRIDGE) {
+				net_host_ifname(s->name, host);
+				net_link_stats(net_fd, host, &tx, &rx);
+			}
+			ctl_reply_kv(rp, "net_rx", "%llu", (unsigned long long)rx);
+			ctl_reply_kv(rp, "net_tx", "%llu", (unsigned long long)tx);
+		}
 		ctl_reply_kv(rp, "blk_r", "%llu", (unsigned long long)st.io_rbytes);
 		ctl_reply_kv(rp, "blk_w", "%llu", (unsigned long long)st.io_wbytes);
 		ctl_reply_kv_end(rp);
@@ -760,6 +784,7 @@ int verbs_reload(struct ctl_reply *rp)
 	apply(true, false);
 	/* apply() cleared the flag for what the files define now */
 	daemon_log("cabin: reloaded %s", conf_path);
+	daemon_warn_unbuilt(cur);
 	return 0;
 }
 

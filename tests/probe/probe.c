@@ -13,7 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -391,6 +395,49 @@ static int cmd_sys(const char *what)
 	return 0;
 }
 
+/* udpecho PORT: answer every datagram with "echo:" and what came, for ever.
+ * udpask IP PORT MSG: send MSG, print the answer (2 s at most). */
+static int cmd_udpecho(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[512];
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return fail("bind", NULL);
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, b + 5, sizeof(b) - 5, 0, (struct sockaddr *)&from, &fl);
+
+		if (n < 0)
+			continue;
+		memcpy(b, "echo:", 5);
+		sendto(fd, b, n + 5, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+static int cmd_udpask(const char *ip, int port, const char *m)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { 2, 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[512];
+	ssize_t n;
+
+	if (fd < 0 || inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return fail("socket", ip);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sendto(fd, m, strlen(m), 0, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return fail("sendto", ip);
+	n = recv(fd, b, sizeof(b) - 1, 0);
+	if (n < 0)
+		return fail("recv", ip);
+	b[n] = 0;
+	out("%s\n", b);
+	return 0;
+}
+
 /* freezewatch DIR NAME: (run on the host side by a test) wait until the cgroup DIR/NAME
  * appears and freeze it at once through freezer.state: catches a container between its
  * group's mkdir and its exec, which a shell loop cannot do reliably. Gives up after 10 s. */
@@ -439,6 +486,10 @@ int main(int argc, char **argv)
 
 	if (!strcmp(c, "status"))
 		return cmd_status(a);
+	if (!strcmp(c, "udpecho") && a)
+		return cmd_udpecho(atoi(a));
+	if (!strcmp(c, "udpask") && a && argc > 4)
+		return cmd_udpask(a, atoi(argv[3]), argv[4]);
 	if (!strcmp(c, "freezewatch") && a && argc > 3)
 		return cmd_freezewatch(a, argv[3]);
 	if (!strcmp(c, "fds"))

@@ -831,9 +831,9 @@ static void test_client(void **state)
 
 	assert_int_equal(client_out(out, sizeof(out), 3, "-r", run, "ps"), 0);
 	assert_string_equal(out,
-			    "NAME   STATE    HEALTH   PID  IP         RESTARTS  UPTIME\n"
-			    "web-1  running  healthy  812  10.88.0.3  2         1h00m\n"
-			    "db     failed   none     -    -          5         -\n");
+			    "NAME   STATE    HEALTH   PID  IP         RESTARTS  UPTIME  PORTS\n"
+			    "web-1  running  healthy  812  10.88.0.3  2         1h00m   -\n"
+			    "db     failed   none     -    -          5         -       -\n");
 	assert_int_equal(client_out(out, sizeof(out), 5, "ps", "-a", "-r", run, "-okv"), 0);
 	assert_non_null(strstr(out, "name=web-1 state=running"));
 	assert_int_equal(client_out(out, sizeof(out), 5, "ps", "-a", "-r", run, "-oxml"),
