@@ -123,8 +123,6 @@ void daemon_warn_unbuilt(const struct conf *c)
 		if (t->nport && t->net != CONF_NET_BRIDGE)
 			daemon_log("cabin: %s: port= needs net=bridge; nothing is published",
 				   t->name);
-		if (t->isolated)
-			daemon_log("cabin: %s: isolated=yes: not implemented yet", t->name);
 		if (t->health != CONF_HEALTH_NONE || t->critical)
 			daemon_log("cabin: %s: health=/critical=: not implemented yet", t->name);
 	}

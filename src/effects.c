@@ -132,8 +132,9 @@ static bool ports_dirty;
 void effects_sync_ports(void)
 {
 	static struct portfwd pf[PORTFWD_MAX];
+	static char iso[CONFIG_MAX_CONTAINERS][IFNAMSIZ];
 	struct cabin_err e = { 0 };
-	int n = 0;
+	int n = 0, niso = 0;
 
 	if (!ports_dirty || net_fd < 0)
 		return;
@@ -144,13 +145,15 @@ void effects_sync_ports(void)
 		if (!s->used || !s->c || s->c->net != CONF_NET_BRIDGE ||
 		    (s->state != SVC_RUNNING && s->state != SVC_PAUSED))
 			continue;
+		if (s->c->isolated && niso < CONFIG_MAX_CONTAINERS)
+			net_host_ifname(s->name, iso[niso++]);
 		for (int j = 0; j < s->c->nport && n < PORTFWD_MAX; j++)
 			pf[n++] = (struct portfwd){ .ip = s->c->ip,
 						    .host = s->c->port[j].host,
 						    .ctr = s->c->port[j].ctr,
 						    .proto = s->c->port[j].proto };
 	}
-	if (portfwd_apply(cur, pf, n, &e) < 0)
+	if (portfwd_apply(cur, pf, n, iso, niso, &e) < 0)
 		daemon_log("cabin: published ports: %s", e.msg);
 }
 
@@ -169,7 +172,7 @@ static void net_release(struct svc *s)
 	 * asynchronously: remove the pair now, so a restart finds the name free */
 	net_host_ifname(s->name, host);
 	net_link_del(net_fd, host);
-	if (s->c->nport || cur->nat)
+	if (s->c->nport || s->c->isolated || cur->nat)
 		ports_dirty = true;
 }
 
@@ -258,7 +261,8 @@ static void on_exec(void *ctx, uint32_t events)
 		return;
 	loop_del(fd);
 	svc_event(s, r == 0 ? SVC_EV_UP : SVC_EV_FAIL, 0, &e);
-	if (r == 0 && s->c && s->c->net == CONF_NET_BRIDGE && (s->c->nport || cur->nat))
+	if (r == 0 && s->c && s->c->net == CONF_NET_BRIDGE &&
+	    (s->c->nport || s->c->isolated || cur->nat))
 		ports_dirty = true;
 }
 

@@ -26,6 +26,9 @@
 
 /* from linux/netfilter.h, which cannot be included beside musl's netinet/in.h */
 #define NFPROTO_IPV4 2
+#define NFPROTO_BRIDGE 7
+#define NF_BR_FORWARD 2
+#define NF_DROP 0
 #define NF_INET_PRE_ROUTING 0
 #define NF_INET_LOCAL_OUT 3
 #define NF_INET_POST_ROUTING 4
@@ -104,9 +107,11 @@ static void end(struct nlattr *a)
 		a->nla_len = (char *)cur + cur->nlmsg_len - (char *)a;
 }
 
+static int family = NFPROTO_IPV4; /* of the messages being built */
+
 static void begin_msg(int type, int flags)
 {
-	cur = msg((NFNL_SUBSYS_NFTABLES << 8) | type, flags, NFPROTO_IPV4, 0);
+	cur = msg((NFNL_SUBSYS_NFTABLES << 8) | type, flags, family, 0);
 	if (!cur)
 		overflow = 1;
 }
@@ -242,7 +247,14 @@ static void rule_end(struct nlattr *exprs)
 	close_msg();
 }
 
+static void chain_typed(const char *name, int hook, int prio, const char *type);
+
 static void chain(const char *name, int hook, int prio)
+{
+	chain_typed(name, hook, prio, "nat");
+}
+
+static void chain_typed(const char *name, int hook, int prio, const char *type)
 {
 	struct nlattr *h;
 
@@ -255,7 +267,7 @@ static void chain(const char *name, int hook, int prio)
 	attr_be32(NFTA_HOOK_HOOKNUM, hook);
 	attr_be32(NFTA_HOOK_PRIORITY, (uint32_t)prio);
 	end(h);
-	attr_str(NFTA_CHAIN_TYPE, "nat");
+	attr_str(NFTA_CHAIN_TYPE, type);
 	close_msg();
 }
 
@@ -323,6 +335,38 @@ static void masq_rule(const struct conf *g, bool hairpin)
 	rule_end(x);
 }
 
+/* bridge family: frames between two cabin ports, one of them an isolated container's,
+ * are dropped (iifname/oifname; "cb-" as a prefix match on the other side) */
+static void isolate_rule(const char *ifname, bool in)
+{
+	struct nlattr *x, *d, *e;
+	char n[IFNAMSIZ] = { 0 };
+	uint32_t drop = htonl(NF_DROP);
+
+	snprintf(n, sizeof(n), "%s", ifname);
+	rule_begin("fwd", &x);
+	if (!cur)
+		return;
+	e_meta(in ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1);
+	e_cmp(NFT_CMP_EQ, NFT_REG_1, n, sizeof(n));
+	e_meta(in ? NFT_META_OIFNAME : NFT_META_IIFNAME, NFT_REG_1);
+	e_cmp(NFT_CMP_EQ, NFT_REG_1, "cb-", 3);
+	/* verdict: immediate into the verdict register */
+	{
+		struct nlattr *data, *v;
+
+		e = expr_begin("immediate", &d);
+		attr_be32(NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+		data = nest(NFTA_IMMEDIATE_DATA);
+		v = nest(NFTA_DATA_VERDICT);
+		attr(NFTA_VERDICT_CODE, &drop, 4);
+		end(v);
+		end(data);
+		expr_end(e, d);
+	}
+	rule_end(x);
+}
+
 /* ---- sending ------------------------------------------------------------------------- */
 
 static int send_batch(uint32_t last)
@@ -372,7 +416,8 @@ static int send_batch(uint32_t last)
 	return r;
 }
 
-static int run(const struct conf *g, const struct portfwd *p, int n, bool keep)
+static int run(const struct conf *g, const struct portfwd *p, int n, bool keep,
+	       char (*iso)[IFNAMSIZ], int niso)
 {
 	struct nlmsghdr *b;
 	uint32_t last;
@@ -381,6 +426,19 @@ static int run(const struct conf *g, const struct portfwd *p, int n, bool keep)
 	overflow = 0;
 	b = msg(NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	blen += NLMSG_ALIGN(b->nlmsg_len);
+	/* the bridge family's table: isolated=yes containers */
+	family = NFPROTO_BRIDGE;
+	table(NFT_MSG_NEWTABLE);
+	table(NFT_MSG_DELTABLE);
+	if (niso) {
+		table(NFT_MSG_NEWTABLE);
+		chain_typed("fwd", NF_BR_FORWARD, 0, "filter");
+		for (int i = 0; i < niso; i++) {
+			isolate_rule(iso[i], true);
+			isolate_rule(iso[i], false);
+		}
+	}
+	family = NFPROTO_IPV4;
 	/* add (so the delete cannot fail on a missing table), delete, and build anew */
 	table(NFT_MSG_NEWTABLE);
 	table(NFT_MSG_DELTABLE);
@@ -408,7 +466,8 @@ static int run(const struct conf *g, const struct portfwd *p, int n, bool keep)
 	return send_batch(last);
 }
 
-int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, struct cabin_err *e)
+int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, char (*iso)[IFNAMSIZ],
+		  int niso, struct cabin_err *e)
 {
 	bool keep = n > 0 || g->nat;
 	int r;
@@ -421,7 +480,7 @@ int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, struct c
 		    util_write("/proc/sys/net/ipv4/ip_forward", "1") == 0)
 			fdprintf(2, "cabin: net.ipv4.ip_forward set to 1 (published ports, nat)\n");
 	}
-	r = run(g, p, n, keep);
+	r = run(g, p, n, keep, iso, niso);
 	if (r < 0)
 		return err_set(e, -r, "nftables: table %s", TABLE);
 	return 0;
@@ -429,14 +488,15 @@ int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, struct c
 
 void portfwd_clear(void)
 {
-	run(NULL, NULL, 0, false); /* g is not looked at without keep */
+	run(NULL, NULL, 0, false, NULL, 0); /* g is not looked at without keep */
 }
 
 #else
 
-int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, struct cabin_err *e)
+int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, char (*iso)[IFNAMSIZ],
+		  int niso, struct cabin_err *e)
 {
-	return n ? err_set(e, EOPNOTSUPP, "port=: networking is not in this build") : 0;
+	return n || niso ? err_set(e, EOPNOTSUPP, "port=: networking is not in this build") : 0;
 }
 
 void portfwd_clear(void)

@@ -4,6 +4,7 @@
 #ifndef CABIN_PORTFWD_H
 #define CABIN_PORTFWD_H
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 
@@ -23,8 +24,11 @@ struct portfwd {
  * itself, is DNATed to the container (a LAN client's source address is kept); a
  * container reaching a published port (hairpin) is masqueraded so the answer comes back
  * the same way; with g->nat, the subnet gets egress through masquerade. n = 0 and no
- * nat removes the table. Sets ip_forward when anything is published or nat is on. */
-int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, struct cabin_err *e);
+ * nat removes the table. Sets ip_forward when anything is published or nat is on.
+ * iso: the host-side veths of isolated=yes containers; a second table, "bridge cabin",
+ * drops what they would exchange with any other container port on the bridge. */
+int portfwd_apply(const struct conf *g, const struct portfwd *p, int n, char (*iso)[IFNAMSIZ],
+		  int niso, struct cabin_err *e);
 /* Remove the table (exit). */
 void portfwd_clear(void);
 

@@ -36,6 +36,12 @@ ip=10.88.0.50
 rootfs=$RF
 net=none
 cmd=/bin/sleep 1000
+[iso]
+rootfs=$RF
+cmd=/bin/httpd -f -p 80 -h /www
+isolated=yes
+port=8081:80
+ip=10.88.0.60
 CONF
 # a LAN host: a network namespace of its own behind lan0 (192.168.77.0/24)
 unshare -n sleep 100000 &
@@ -56,7 +62,7 @@ field() { kv "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p"; }
 running() { [ "$(field "$1" state)" = running ]; }
 cpid() { field "$1" pid; }
 in_ctr() { _p=$(cpid "$1"); shift; nsenter -t "$_p" -n -m -p -r "$@"; }
-for c in web cli fixed none; do t "$c running" retry 100 running $c; done
+for c in web cli fixed none iso; do t "$c running" retry 100 running $c; done
 
 t_out "the bridge exists, is a bridge, and is up" "bridge" ip -d link show cab0
 t_out "  with the subnet address" "inet 10.88.0.1/24" ip addr show cab0
@@ -98,6 +104,13 @@ for w in $W; do wait $w; done
 t "4 x 64 connections from the LAN all answered" [ ! -s "$T/manyfail" ]
 t_out "the LAN host's echo answers the device" "echo:x" "$PROBE" udpask 192.168.77.2 9999 x
 t_fail "no egress without nat=yes" in_ctr cli /bin/probe udpask 192.168.77.2 9999 x
+
+# isolated=yes: no traffic with other containers; the device and published ports reach it
+t_fail "cli cannot reach the isolated container" in_ctr cli /bin/wget -q -T 2 -O - http://10.88.0.60/
+t_fail "the isolated container cannot reach web" in_ctr iso /bin/wget -q -T 2 -O - http://10.88.0.2/
+t_out "the device reaches it" "hello-from-web" wget -q -T 5 -t 1 -O - http://10.88.0.60/
+t_out "its published port from the LAN" "hello-from-web" lan wget -q -T 5 -t 1 -O - http://192.168.77.1:8081/
+t_out "cli still reaches web (not isolated)" "hello-from-web" in_ctr cli /bin/wget -q -O - http://10.88.0.2/
 
 # restarts keep the address; the old pair is gone before the new one comes
 p0=$(cpid web)
@@ -142,7 +155,7 @@ wait $DPID 2>/dev/null
 DPID=$!
 t "after SIGKILL: web running again" retry 100 running web
 t_out "  and reachable" "hello-from-web" wget -q -T 5 -t 1 -O - http://10.88.0.2/
-t_out "  one veth per running container, nothing stale" "^4$" sh -c "ip -br link | grep -c '^cb-'"
+t_out "  one veth per running container, nothing stale" "^5$" sh -c "ip -br link | grep -c '^cb-'"
 t_out "  its port published again" "hello-from-web" lan wget -q -T 5 -t 1 -O - http://192.168.77.1:8080/
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
