@@ -50,6 +50,10 @@ void rundir_status(const struct svc *s, const char *line, size_t n, bool gone);
 void rundir_status_init(void);
 void rundir_stopped_set(const struct svc *s, bool set);
 bool rundir_stopped(const char *name);
+void rundir_hosts_path(const char *name, char *out, size_t n);
+void rundir_hosts_sync(void); /* every container's hosts file, after a change */
+void rundir_hosts_write(const struct svc *s);
+extern bool hosts_dirty;
 
 /* effects.c */
 extern const struct svc_ops effects_ops;

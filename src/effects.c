@@ -40,6 +40,7 @@ static struct spawn_opts opts(int out)
 		.g = cur,
 		.cg = have_cg ? &cg : NULL,
 		.stdio = { -1, out, out },
+		.hosts_fd = -1,
 	};
 	return o;
 }
@@ -209,9 +210,26 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 		o.setup = net_setup;
 		o.setup_ctx = s;
 	}
+	if (s->c->net != CONF_NET_HOST) {
+		/* the daemon's hosts file, bound over /etc/hosts: names of containers that
+		 * come later show up without a restart */
+		char hosts[PATH_MAX];
+
+		if (hosts_dirty) /* the set of names changed: every file */
+			rundir_hosts_sync();
+		else
+			rundir_hosts_write(s);
+		rundir_hosts_path(s->name, hosts, sizeof(hosts));
+		/* a detached bind of it (open_tree): the child attaches it in its own mount
+		 * namespace with move_mount, with no way into RUNDIR needed (userns) */
+		o.hosts_fd = syscall(SYS_open_tree, AT_FDCWD, hosts,
+				     1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+	}
 	/* userns=yes: each slot its own 65536 host ids, so two containers never share */
 	o.id_base = 100000 + 65536u * (unsigned)svc_idx(s);
 	r = spawn_begin(s->c, &o, &s->sp, e);
+	if (o.hosts_fd >= 0) /* the child has its copy */
+		close(o.hosts_fd);
 	if (out >= 0 && out != console_fd) /* the child has its copy */
 		close(out);
 	if (r < 0) {

@@ -283,7 +283,7 @@ static void put_etc(int etcfd, const char *name, const char *text)
 	close(fd);
 }
 
-static void mk_etc(int rootfd, const struct conf_ctr *c, const struct conf *g)
+static void mk_etc(int rootfd, const struct conf_ctr *c, const struct conf *g, bool hosts_bound)
 {
 	const char *host = c->hostname ? c->hostname : c->name;
 	static char buf[CONFIG_MAX_CONTAINERS * 80 + 128]; /* the child's copy: no stack */
@@ -309,7 +309,9 @@ static void mk_etc(int rootfd, const struct conf_ctr *c, const struct conf *g)
 			      strcmp(o->name, o->section) ? " " : "",
 			      strcmp(o->name, o->section) ? o->section : "");
 	}
-	if (n < sizeof(buf))
+	/* a bound hosts file is the daemon's: never rename over the image's (a rename over
+	 * a file another container has bound detaches that bind in its namespace) */
+	if (n < sizeof(buf) && !hosts_bound)
 		put_etc(efd, "hosts", buf);
 	n = 0;
 	if (g && g->ndns) {
@@ -321,7 +323,29 @@ static void mk_etc(int rootfd, const struct conf_ctr *c, const struct conf *g)
 	close(efd);
 }
 
-int mount_rootfs(const struct conf_ctr *c, const struct conf *g, struct cabin_err *e)
+/* the daemon's hosts file over etc/hosts, read-only: names of containers that come
+ * later show up without a restart. */
+static int mk_hosts(int rootfd, int sfd, bool readonly, struct cabin_err *e)
+{
+	int dfd, r = 0;
+
+	/* an image where /etc/hosts cannot be made (read-only, or owned by the host's root
+	 * under userns=yes) keeps what it has: names are a convenience, not a reason to
+	 * refuse the start */
+	dfd = mount_open_in_root(rootfd, "etc/hosts", !readonly, false);
+	if (dfd < 0)
+		return 0;
+	/* sfd is a detached mount (open_tree in the daemon): attach it on the image's file */
+	if (syscall(SYS_move_mount, sfd, "", dfd, "", 0x4 /* F_EMPTY_PATH */ | 0x40 /* T_ */) < 0)
+		r = err_sys(e, "hosts: attach");
+	close(dfd);
+	if (!r)
+		r = remount_at(rootfd, "etc/hosts", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			       e);
+	return r;
+}
+
+int mount_rootfs(const struct conf_ctr *c, const struct conf *g, int hosts_fd, struct cabin_err *e)
 {
 	unsigned long rootflags = MS_NOSUID | MS_NODEV | (c->readonly ? MS_RDONLY : 0);
 	char fp[FDPATH_MAX];
@@ -366,7 +390,9 @@ int mount_rootfs(const struct conf_ctr *c, const struct conf *g, struct cabin_er
 	}
 	/* a read-only container never writes into its image: it keeps its own files */
 	if (!c->readonly)
-		mk_etc(rootfd, c, g);
+		mk_etc(rootfd, c, g, hosts_fd >= 0);
+	if (hosts_fd >= 0 && (r = mk_hosts(rootfd, hosts_fd, c->readonly, e)) < 0)
+		goto out;
 
 	/* nosuid,nodev (reliability A14, A15) and read-only on the rootfs bind itself */
 	if (mount(NULL, fdpath(rootfd, fp), NULL, MS_BIND | MS_REMOUNT | rootflags, NULL) < 0) {

@@ -182,7 +182,7 @@ static void opt_diag(void *ctx, const char *file, int line, const char *msg)
 int run_main(int argc, char **argv)
 {
 	static struct cgroup_sys cg;
-	struct spawn_opts o = { .stdio = { 0, 1, 2 }, .g = &run_conf };
+	struct spawn_opts o = { .stdio = { 0, 1, 2 }, .g = &run_conf, .hosts_fd = -1 };
 	struct cabin_err e = { 0 };
 	struct conf_ctr *c;
 	struct spawn sp;

@@ -149,3 +149,86 @@ int rundir_lock(struct cabin_err *e)
 	}
 	return fd; /* held until exit */
 }
+
+/* ---- RUNDIR/hosts/NAME: each bridge container's /etc/hosts, bound read-only over it -- */
+
+bool hosts_dirty = true; /* the set of names changed since the last sync */
+
+void rundir_hosts_path(const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "%s/hosts/%s", rundir, name);
+}
+
+/* written in place (truncate, one write), never renamed: the container's bind mount
+ * follows the inode, so it sees every update */
+void rundir_hosts_write(const struct svc *s)
+{
+	static char buf[CONFIG_MAX_CONTAINERS * 80 + 128];
+	const char *host = s->c->hostname ? s->c->hostname : s->name;
+	char path[PATH_MAX];
+	size_t n;
+	int fd;
+
+	n = snprintf(buf, sizeof(buf), "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t%s\n",
+		     host);
+	for (int i = 0; i < cur->nctr && n < sizeof(buf); i++) {
+		const struct conf_ctr *o = &cur->ctr[i];
+		char ip[INET_ADDRSTRLEN];
+
+		if (o->net != CONF_NET_BRIDGE || !o->ip.s_addr)
+			continue;
+		inet_ntop(AF_INET, &o->ip, ip, sizeof(ip));
+		n += snprintf(buf + n, sizeof(buf) - n, "%s\t%s%s%s\n", ip, o->name,
+			      strcmp(o->name, o->section) ? " " : "",
+			      strcmp(o->name, o->section) ? o->section : "");
+	}
+	if (n >= sizeof(buf))
+		return;
+	rundir_hosts_path(s->name, path, sizeof(path));
+	if (access(path, F_OK) < 0) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s/hosts", rundir);
+		mkdir(dir, 0755);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, n) != (ssize_t)n)
+		daemon_log("cabin: %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+void rundir_hosts_sync(void)
+{
+	struct ent {
+		uint64_t ino;
+		int64_t off;
+		unsigned short reclen;
+		unsigned char type;
+		char name[];
+	};
+	char path[PATH_MAX], buf[4096];
+	long n;
+	int dfd;
+
+	snprintf(path, sizeof(path), "%s/hosts", rundir);
+	hosts_dirty = false;
+	for (int i = 0; i < SVC_MAX; i++)
+		if (svc_tab[i].used && svc_tab[i].c && svc_tab[i].c->net != CONF_NET_HOST)
+			rundir_hosts_write(&svc_tab[i]);
+	/* and nothing of containers that are gone */
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			const struct ent *de = (const void *)(buf + off);
+			const struct svc *s = svc_find(de->name);
+
+			if (de->name[0] != '.' && (!s || !s->c || s->c->net == CONF_NET_HOST))
+				unlinkat(dfd, de->name, 0);
+			off += de->reclen;
+		}
+	close(dfd);
+}

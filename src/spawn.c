@@ -183,7 +183,7 @@ static void close_others(int *keep, int n)
 {
 	unsigned lo = 3;
 
-	for (int i = 1; i < n; i++) /* insertion sort: n is 5 */
+	for (int i = 1; i < n; i++) /* insertion sort: n is 6 */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
 
@@ -298,7 +298,7 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 	    net_ctr_setup(c->ip, o->g->subnet_prefix, o->g->subnet_addr, e) < 0)
 		return -e->code;
 
-	r = mount_rootfs(c, o->g, e);
+	r = mount_rootfs(c, o->g, o->hosts_fd, e);
 	if (r < 0)
 		return r;
 	if (sethostname(host, strlen(host)) < 0)
@@ -510,9 +510,10 @@ int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		 * a client's reply FIFO, the control FIFO, another container's pipe or the
 		 * instance's cgroup locks (CLOEXEC only helps once exec happens). */
 		{
-			int keep[5] = { go[0], ep[1], o->stdio[0], o->stdio[1], o->stdio[2] };
+			int keep[6] = { go[0],	     ep[1],	  o->stdio[0],
+					o->stdio[1], o->stdio[2], o->hosts_fd };
 
-			close_others(keep, 5);
+			close_others(keep, 6);
 		}
 		/* die with whoever started us (cabin run, the daemon): never an unsupervised
 		 * container (B8). Armed before the go byte, so a parent that died earlier

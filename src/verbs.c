@@ -114,6 +114,9 @@ static void apply(bool start_new, bool mark_runtime)
 			break;
 		}
 	}
+	/* names come and go with the config: running containers see them at once */
+	hosts_dirty = true;
+	rundir_hosts_sync();
 }
 
 struct req {

@@ -9,7 +9,9 @@
 /* In a fresh mount namespace: private propagation, the rootfs bound on itself, /proc,
  * /sys, /dev, volumes, tmpfs, /etc/{hostname,hosts,resolv.conf}, pivot_root, old root
  * detached, read-only root if asked. Every path inside the rootfs is resolved in it. */
-int mount_rootfs(const struct conf_ctr *c, const struct conf *g, struct cabin_err *e);
+/* hosts_fd: an O_PATH fd of a host file to bind read-only over /etc/hosts (the daemon's,
+ * kept up to date), or -1 */
+int mount_rootfs(const struct conf_ctr *c, const struct conf *g, int hosts_fd, struct cabin_err *e);
 /* After sysctls are written: masked and read-only paths of /proc and /sys. */
 int mount_finish(const struct conf_ctr *c, struct cabin_err *e);
 /* Open path (relative, or absolute meaning relative to rootfd) inside rootfd, never

@@ -20,6 +20,9 @@ struct spawn_opts {
 	int (*setup)(void *ctx, pid_t pid, struct cabin_err *e);
 	void *setup_ctx;
 	unsigned id_base; /* userns=yes: first host id of the container's range; 0 = 100000 */
+	/* an O_PATH fd of a host file bound read-only over the container's /etc/hosts, or
+	 * -1: opened by the caller, so a userns container needs no way into RUNDIR */
+	int hosts_fd;
 };
 
 struct spawn {

@@ -42,7 +42,7 @@ settled() {
 }
 rundir_clean() { # only our own files: ctl lock reply/ status/ (+ status/<container>)
 	for f in "$T"/run/*; do
-		case ${f##*/} in ctl | lock | reply | status | stopped.*) ;; *) echo "stray $f"; return 1 ;; esac
+		case ${f##*/} in ctl | lock | reply | status | hosts | stopped.*) ;; *) echo "stray $f"; return 1 ;; esac
 	done
 	[ -z "$(ls -A "$T/run/reply")" ] || { echo "reply/ not empty"; return 1; }
 	for f in "$T"/run/status/*; do

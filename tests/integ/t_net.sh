@@ -82,6 +82,11 @@ t_out "cli reaches web by address" "hello-from-web" in_ctr cli /bin/wget -q -O -
 t_out "fixed reaches web" "hello-from-web" in_ctr fixed /bin/wget -q -O - http://10.88.0.2/
 t_out "cli reaches web by name (/etc/hosts)" "hello-from-web" in_ctr cli /bin/wget -q -O - http://web/
 t_out "  and fixed by name" "10.88.0.50[[:space:]]+fixed" in_ctr cli /bin/cat /etc/hosts
+t "create a container at run time" "$CABIN" create late rootfs=$RF "cmd=/bin/sleep 1000" ip=10.88.0.77
+t_out "  running containers know its name at once" "10.88.0.77[[:space:]]+late" in_ctr cli /bin/cat /etc/hosts
+t_fail "  /etc/hosts is read-only inside" in_ctr cli /bin/sh -c "echo x >> /etc/hosts"
+t "rm it" "$CABIN" rm late
+t_fail "  and its name is gone again" sh -c "in_ctr() { :; }; nsenter -t $(cpid cli) -n -m -p -r /bin/cat /etc/hosts | grep -q late"
 t_out "web reaches the bridge address" "1 packets received|bytes from" in_ctr web /bin/ping -c 1 -W 2 10.88.0.1
 t "stats: veth byte counters" sh -c "\"$CABIN\" stats --no-stream -o kv web | grep -q 'net_rx=[1-9][0-9]* net_tx=[1-9]'"
 
