@@ -4,8 +4,9 @@
 # in a net=bridge container serves an MB-sized file (default 256) from a tmpfs; a LAN
 # host (a network namespace behind a veth) fetches it through the published port, the
 # device fetches it directly from the container's address and through the port on its
-# own LAN address, and another container fetches it through the port (hairpin). Also the
-# network set-up time per container. Everything in private namespaces, cleaned up.
+# own LAN address, and another container fetches it through the port (hairpin).
+# Everything in private namespaces, cleaned up. (Network set-up time per container is not
+# measured yet: a client-side poll is too coarse for it.)
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 export TOP
 MB=${1:-256}
@@ -77,22 +78,6 @@ echo "  container -> container address (direct)   $C ms  $(mbps "$C")"
 echo "  container -> device:8080 (hairpin)        $H ms  $(mbps "$H")   ratio $(awk -v a="$C" -v b="$H" 'BEGIN { printf "%.2f", a / b }')"
 grep -q . "$T/r" && grep -q fail "$T/r" && echo "  (some fetches failed)"
 
-# network set-up time: start-to-running of a net=bridge container vs a net=none one
-"$CABIN" create nb rootfs=$RF "cmd=/bin/sleep 100000" stop_signal=KILL > /dev/null
-"$CABIN" create nn rootfs=$RF net=none "cmd=/bin/sleep 100000" stop_signal=KILL > /dev/null
-st() {
-	a=$(date +%s%N)
-	"$CABIN" start "$1" > /dev/null
-	retry 200 sh -c "\"$CABIN\" ps -o kv | grep -q '^name=$1 .*state=running'"
-	b=$(date +%s%N)
-	"$CABIN" stop "$1" > /dev/null
-	retry 200 sh -c "\"$CABIN\" ps -a -o kv | grep -q '^name=$1 .*state=exited'"
-	echo $(((b - a) / 1000))
-}
-: > "$T/s"
-for i in 1 2 3 4 5 6 7 8 9 10; do echo "$(st nb) $(st nn)" >> "$T/s"; done
-NB=$(awk '{ print $1 }' "$T/s" | med) NN=$(awk '{ print $2 }' "$T/s" | med)
-echo "start to running (us, median of 10, as the client sees it): net=bridge $NB, net=none $NN; network set-up ~$((NB - NN)) us"
 "$CABIN" shutdown > /dev/null
 retry 400 sh -c "! kill -0 $DPID 2>/dev/null"
 kill $LAN 2>/dev/null
