@@ -42,6 +42,8 @@ echo "== cabin ps -o json"
 ip1=$("$CABIN" ps -o kv | sed -n 's/^name=web-1 .* ip=\([0-9.]*\).*/\1/p')
 echo "== the bridge: the device fetches web-1's page at $ip1; web-2 reaches db by name"
 wget -q -T 5 -O - "http://$ip1/" || echo "(no answer from web-1)"
+echo "== published port: the device's own address, port 8081 (web-1's port=808%i:80)"
+wget -q -T 5 -O - "http://10.88.0.1:8081/" || echo "(no answer on 8081)"
 p2=$("$CABIN" ps -o kv | sed -n 's/^name=web-2 .* pid=\([0-9]*\).*/\1/p')
 [ -n "$p2" ] && nsenter -t "$p2" -n -m -p -r /bin/ping -c 1 -W 2 db | head -2
 echo "== cabin stats --no-stream"
