@@ -27,13 +27,7 @@ mount -t tmpfs -o size=$((MB + 16))m tmpfs "$T/www"
 dd if=/dev/zero of="$T/www/blob" bs=1M count="$MB" 2> /dev/null
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
 ip link set lo up
-unshare -n sleep 100000 &
-LAN=$!
-retry 40 test -e /proc/$LAN/ns/net
-ip link add lan0 type veth peer name lanp
-ip link set lanp netns $LAN
-ip addr add 192.168.77.1/24 dev lan0 && ip link set lan0 up
-nsenter -t $LAN -n sh -c "ip link set lo up; ip addr add 192.168.77.2/24 dev lanp; ip link set lanp up"
+lan_host
 cat > "$T/cabin.conf" <<CONF
 [web]
 rootfs=$RF

@@ -1441,6 +1441,13 @@ static int descend(struct cgroup_sys *s, int i, const char *group)
 	return 0;
 }
 
+static void close_locks(struct cgroup_sys *s)
+{
+	for (int i = 0; i < s->nlock; i++)
+		close(s->lockfd[i]);
+	s->nlock = 0;
+}
+
 int cgroup_own(struct cgroup_sys *s, const char *group, struct cabin_err *e)
 {
 	char dir[CG_NCTL][PATHSZ];
@@ -1487,8 +1494,7 @@ int cgroup_own(struct cgroup_sys *s, const char *group, struct cabin_err *e)
 		if (use[i] && descend(s, i, group) < 0)
 			r = err_set(e, ENAMETOOLONG, "cgroup: path too long for %s", dir[i]);
 	if (r < 0) {
-		cgroup_close_locks(s);
-		s->nlock = 0;
+		close_locks(s);
 		for (int i = 0; i < CG_NCTL; i++)
 			if (made[i])
 				rmd(dir[i]);
@@ -1496,12 +1502,6 @@ int cgroup_own(struct cgroup_sys *s, const char *group, struct cabin_err *e)
 	}
 	snprintf(s->own, sizeof(s->own), "%s", group);
 	return 0;
-}
-
-void cgroup_close_locks(const struct cgroup_sys *s)
-{
-	for (int i = 0; i < s->nlock; i++)
-		close(s->lockfd[i]);
 }
 
 /* the group above our own one, for hierarchy i */
@@ -1525,8 +1525,7 @@ void cgroup_disown(struct cgroup_sys *s)
 		if (fmt(dir, sizeof(dir), "%s", s->version == 2 ? s->v2base : s->base[i]) == 0)
 			rmd(dir); /* only when empty: a group that will not go stays visible */
 	}
-	cgroup_close_locks(s);
-	s->nlock = 0;
+	close_locks(s);
 }
 
 struct sweep {
@@ -1651,30 +1650,33 @@ uint64_t cgroup_gc_step(const struct cgroup_sys *s, uint64_t now,
 	return next;
 }
 
+struct stale {
+	const struct cgroup_sys *s;
+	uint64_t now;
+};
+
+static void stale_one(int dfd, const char *name, unsigned char type, void *ctx)
+{
+	const struct stale *st = ctx;
+
+	if (type == 4 /* DT_DIR */ && name[0] != '.')
+		cgroup_gc_add(st->s, name, st->now);
+}
+
 void cgroup_gc_stale(const struct cgroup_sys *s, uint64_t now)
 {
-	char dir[PATHSZ];
+	struct stale st = { s, now };
 
 	for (int i = 0; i < CG_NCTL; i++) {
-		char buf[1024] __attribute__((aligned(8)));
 		int fd;
-		long n;
 
 		if (s->version == 2 ? i > 0 : !first_of(s, i))
 			continue;
-		if (fmt(dir, sizeof(dir), "%s", s->version == 2 ? s->v2base : s->base[i]) < 0)
-			continue;
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = open(s->version == 2 ? s->v2base : s->base[i],
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
-			for (long off = 0; off < n;) {
-				struct getdents_ent *d = (struct getdents_ent *)(buf + off);
-
-				off += d->reclen;
-				if (d->type == 4 /* DT_DIR */ && d->name[0] != '.')
-					cgroup_gc_add(s, d->name, now);
-			}
+		util_each_entry(fd, stale_one, &st);
 		close(fd);
 	}
 }

@@ -130,6 +130,12 @@ static int net_setup(void *ctx, pid_t pid, struct cabin_err *e)
  * of an iteration that changed the set (effects_sync_ports, from the loop) */
 static bool ports_dirty;
 
+/* does s coming or going change the nftables tables? */
+static bool in_tables(const struct svc *s)
+{
+	return s->c && s->c->net == CONF_NET_BRIDGE && (s->c->nport || s->c->isolated || cur->nat);
+}
+
 void effects_sync_ports(void)
 {
 	static struct portfwd pf[PORTFWD_MAX];
@@ -173,8 +179,7 @@ static void net_release(struct svc *s)
 	 * asynchronously: remove the pair now, so a restart finds the name free */
 	net_host_ifname(s->name, host);
 	net_link_del(net_fd, host);
-	if (s->c->nport || s->c->isolated || cur->nat)
-		ports_dirty = true;
+	ports_dirty |= in_tables(s);
 }
 
 static int op_spawn(struct svc *s, struct cabin_err *e)
@@ -279,9 +284,7 @@ static void on_exec(void *ctx, uint32_t events)
 		return;
 	loop_del(fd);
 	svc_event(s, r == 0 ? SVC_EV_UP : SVC_EV_FAIL, 0, &e);
-	if (r == 0 && s->c && s->c->net == CONF_NET_BRIDGE &&
-	    (s->c->nport || s->c->isolated || cur->nat))
-		ports_dirty = true;
+	ports_dirty |= r == 0 && in_tables(s);
 }
 
 /* `kill -s` and the stop signal go to the container's init only, as Docker does; the

@@ -5,7 +5,6 @@
  * every path inside it is resolved with openat2(RESOLVE_IN_ROOT) and mounted through
  * /proc/self/fd/N, never re-resolved as a string. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -286,7 +285,7 @@ static void put_etc(int etcfd, const char *name, const char *text)
 static void mk_etc(int rootfd, const struct conf_ctr *c, const struct conf *g, bool hosts_bound)
 {
 	const char *host = c->hostname ? c->hostname : c->name;
-	static char buf[CONFIG_MAX_CONTAINERS * 80 + 128]; /* the child's copy: no stack */
+	char buf[512];
 	int efd = openat2_in(rootfd, "etc", O_RDONLY | O_DIRECTORY, IN_ROOT);
 	size_t n = 0;
 
@@ -294,26 +293,12 @@ static void mk_etc(int rootfd, const struct conf_ctr *c, const struct conf *g, b
 		return;
 	snprintf(buf, sizeof(buf), "%s\n", host);
 	put_etc(efd, "hostname", buf);
-	n = snprintf(buf, sizeof(buf), "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t%s\n",
-		     host);
-	/* every container on the bridge by name, a replicated section's name on each of its
-	 * instances (compose-style names without a DNS server) */
-	for (int i = 0; g && i < g->nctr && n < sizeof(buf); i++) {
-		const struct conf_ctr *o = &g->ctr[i];
-		char ip[16];
-
-		if (o->net != CONF_NET_BRIDGE || !o->ip.s_addr)
-			continue;
-		inet_ntop(AF_INET, &o->ip, ip, sizeof(ip));
-		n += snprintf(buf + n, sizeof(buf) - n, "%s\t%s%s%s\n", ip, o->name,
-			      strcmp(o->name, o->section) ? " " : "",
-			      strcmp(o->name, o->section) ? o->section : "");
-	}
-	/* a bound hosts file is the daemon's: never rename over the image's (a rename over
-	 * a file another container has bound detaches that bind in its namespace) */
-	if (n < sizeof(buf) && !hosts_bound)
+	/* under the daemon, /etc/hosts is its file with every container's name, bound over
+	 * the image's: never rename over that one (a rename over a file another container
+	 * has bound detaches the bind in its namespace) */
+	snprintf(buf, sizeof(buf), "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t%s\n", host);
+	if (!hosts_bound)
 		put_etc(efd, "hosts", buf);
-	n = 0;
 	if (g && g->ndns) {
 		for (int i = 0; i < g->ndns && n < sizeof(buf); i++)
 			n += snprintf(buf + n, sizeof(buf) - n, "nameserver %s\n", g->dns[i]);

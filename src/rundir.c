@@ -96,34 +96,28 @@ bool rundir_stopped(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* RUNDIR/status/ exists and holds nothing of a previous daemon */
+static void unlink_it(int dfd, const char *name, unsigned char type, void *ctx)
+{
+	unlinkat(dfd, name, 0);
+}
+
+/* RUNDIR/status/ and RUNDIR/hosts/ exist and hold nothing of a previous daemon */
 void rundir_status_init(void)
 {
-	struct ent {
-		uint64_t ino;
-		int64_t off;
-		unsigned short reclen;
-		unsigned char type;
-		char name[];
-	};
-	char path[PATH_MAX], buf[4096];
-	long n;
-	int dfd;
+	static const char *const dirs[] = { "status", "hosts" };
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/status", rundir);
-	mkdir(path, 0700);
-	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0)
-		return;
-	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
-		for (long off = 0; off < n;) {
-			const struct ent *de = (const void *)(buf + off);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		int dfd;
 
-			if (de->name[0] != '.')
-				unlinkat(dfd, de->name, 0);
-			off += de->reclen;
-		}
-	close(dfd);
+		snprintf(path, sizeof(path), "%s/%s", rundir, dirs[i]);
+		mkdir(path, i ? 0755 : 0700);
+		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (dfd < 0)
+			continue;
+		util_each_entry(dfd, unlink_it, NULL);
+		close(dfd);
+	}
 }
 
 int rundir_lock(struct cabin_err *e)
@@ -185,12 +179,6 @@ void rundir_hosts_write(const struct svc *s)
 	if (n >= sizeof(buf))
 		return;
 	rundir_hosts_path(s->name, path, sizeof(path));
-	if (access(path, F_OK) < 0) {
-		char dir[PATH_MAX];
-
-		snprintf(dir, sizeof(dir), "%s/hosts", rundir);
-		mkdir(dir, 0755);
-	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
 	if (fd < 0)
 		return;
@@ -199,36 +187,28 @@ void rundir_hosts_write(const struct svc *s)
 	close(fd);
 }
 
+/* a hosts file of a container that is gone, or has the host's network, goes */
+static void hosts_stale(int dfd, const char *name, unsigned char type, void *ctx)
+{
+	const struct svc *s = svc_find(name);
+
+	if (!s || !s->c || s->c->net == CONF_NET_HOST)
+		unlinkat(dfd, name, 0);
+}
+
 void rundir_hosts_sync(void)
 {
-	struct ent {
-		uint64_t ino;
-		int64_t off;
-		unsigned short reclen;
-		unsigned char type;
-		char name[];
-	};
-	char path[PATH_MAX], buf[4096];
-	long n;
+	char path[PATH_MAX];
 	int dfd;
 
-	snprintf(path, sizeof(path), "%s/hosts", rundir);
 	hosts_dirty = false;
 	for (int i = 0; i < SVC_MAX; i++)
 		if (svc_tab[i].used && svc_tab[i].c && svc_tab[i].c->net != CONF_NET_HOST)
 			rundir_hosts_write(&svc_tab[i]);
-	/* and nothing of containers that are gone */
+	snprintf(path, sizeof(path), "%s/hosts", rundir);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return;
-	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
-		for (long off = 0; off < n;) {
-			const struct ent *de = (const void *)(buf + off);
-			const struct svc *s = svc_find(de->name);
-
-			if (de->name[0] != '.' && (!s || !s->c || s->c->net == CONF_NET_HOST))
-				unlinkat(dfd, de->name, 0);
-			off += de->reclen;
-		}
+	util_each_entry(dfd, hosts_stale, NULL);
 	close(dfd);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cabin/err.h"
@@ -185,4 +186,28 @@ bool util_ip4(const char *s, struct in_addr *a)
 	}
 	a->s_addr = htonl(v);
 	return true;
+}
+
+int util_each_entry(int dfd, void (*fn)(int dfd, const char *name, unsigned char type, void *ctx),
+		    void *ctx)
+{
+	struct ent {
+		uint64_t ino;
+		int64_t off;
+		unsigned short reclen;
+		unsigned char type;
+		char name[];
+	};
+	char buf[4096] __attribute__((aligned(8)));
+	long n;
+
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			const struct ent *de = (const void *)(buf + off);
+
+			off += de->reclen;
+			if (strcmp(de->name, ".") && strcmp(de->name, ".."))
+				fn(dfd, de->name, de->type, ctx);
+		}
+	return n < 0 ? -errno : 0;
 }

@@ -88,9 +88,8 @@ void cgroup_oom_drain(const struct cgroup_sys *s, int fd);
 /* The instance's own group: create base/group in every hierarchy, take an exclusive
  * flock on it (a second instance on the same subtree is refused with EBUSY and a clear
  * message), and make it the base of every container group from now on. The lock fds are
- * CLOEXEC; a child closes them with cgroup_close_locks() before it can be stopped. */
+ * CLOEXEC, and a spawned child closes every inherited fd right after clone. */
 int cgroup_own(struct cgroup_sys *s, const char *group, struct cabin_err *e);
-void cgroup_close_locks(const struct cgroup_sys *s);
 /* Remove the own group if empty and drop the locks (clean exit). */
 void cgroup_disown(struct cgroup_sys *s);
 /* Beside our own group: remove the empty leftovers of dead instances whose group name

@@ -46,4 +46,10 @@ char *util_strstr(const char *hay, const char *needle);
 /* dotted-quad IPv4 only, as inet_pton(AF_INET): four 0..255, no leading zeros */
 bool util_ip4(const char *s, struct in_addr *a);
 
+/* Call fn(dfd, name, d_type, ctx) for each entry of the open directory dfd but "." and
+ * "..", with getdents64 into a fixed buffer (no opendir, no allocation). fn may unlink
+ * the entry it is given. 0, or -errno of getdents64. */
+int util_each_entry(int dfd, void (*fn)(int dfd, const char *name, unsigned char type, void *ctx),
+		    void *ctx);
+
 #endif

@@ -78,6 +78,20 @@ ctl_raw() {
 # ctl_debug KEY: KEY's value from the hidden `debug` verb (allocs, wakeups)
 ctl_debug() { ctl_raw dbg "@dbg debug" | sed -n "s/.*$1=\([-0-9]*\).*/\1/p"; }
 
+# lan_host: a LAN host in a network namespace of its own behind lan0: the device is
+# 192.168.77.1, the host 192.168.77.2 (sets LAN to the pid holding it; run `lan CMD...`
+# inside it; kill $LAN at the end)
+lan_host() {
+	unshare -n sleep 100000 &
+	LAN=$!
+	retry 40 test -e /proc/$LAN/ns/net
+	ip link add lan0 type veth peer name lanp
+	ip link set lanp netns $LAN
+	ip addr add 192.168.77.1/24 dev lan0 && ip link set lan0 up
+	nsenter -t $LAN -n sh -c "ip link set lo up; ip addr add 192.168.77.2/24 dev lanp; ip link set lanp up"
+}
+lan() { nsenter -t $LAN -n "$@"; }
+
 # mkrootfs DIR: a busybox rootfs with the probe at /bin/probe
 mkrootfs() {
 	mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/etc" "$1/tmp" "$1/root" "$1/data"

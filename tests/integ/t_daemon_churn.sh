@@ -8,11 +8,12 @@ mkrootfs "$T/rootfs"
 RF=$T/rootfs
 N=${CHURN:-500}
 export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
-printf '[web]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1000\nreplicas=2\n' "$RF" > "$T/cabin.conf"
+printf '[web]\nrootfs=%s\nnet=none\ncmd=/bin/sleep 1000\nreplicas=2\nstop_signal=KILL\n' "$RF" > "$T/cabin.conf"
 "$CABIN" daemon > "$T/daemon.log" 2>&1 &
 DPID=$!
 t "daemon up" retry 100 "$CABIN" ps
-t "web-1 running" retry 100 sh -c "\"$CABIN\" ps -o kv | grep -q '^name=web-1 .*state=running'"
+# both running before the baseline: each running container holds its log pipe and OOM fd
+t "web-1 and web-2 running" retry 100 sh -c "[ \$(\"$CABIN\" ps -o kv | grep -c '^name=web-[12] .*state=running') = 2 ]"
 wpid() { "$CABIN" ps -o kv | sed -n 's/^name=web-1 .* pid=\([0-9]*\).*/\1/p'; }
 w0=$(wpid)
 fd0=$(ls /proc/$DPID/fd | wc -l)
@@ -37,6 +38,8 @@ t "start it" "$CABIN" start last
 t "last running" retry 100 sh -c "\"$CABIN\" ps -o kv | grep -q '^name=last .*state=running'"
 t "web-1 and web-2 untouched" retry 100 sh -c "[ \$(\"$CABIN\" ps -o kv | grep -c '^name=web-[12] .*state=running') = 2 ]"
 t "scale never restarted web-1 (same pid)" [ "$(wpid)" = "$w0" ]
+# the last scale-down's web-3 holds its fds until it is reaped
+t "web-3 of the last scale-down gone" retry 100 sh -c "! \"$CABIN\" ps -a -o kv | grep -q '^name=web-3 '"
 fd1=$(ls /proc/$DPID/fd | wc -l)
 rss1=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$DPID/status)
 echo "  fds $fd0 -> $fd1, RSS $rss0 -> $rss1 kB"

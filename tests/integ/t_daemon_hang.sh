@@ -47,6 +47,11 @@ stop_timeout=1s
 rootfs=$RF
 net=none
 cmd=/bin/sleep 1000
+[k]
+rootfs=$RF
+net=none
+cmd=/bin/sh -c "/bin/sleep 30123 & while :; do sleep 1; done"
+autostart=no
 [y]
 rootfs=$RF
 net=none
@@ -150,6 +155,23 @@ if [ -n "$FRZ" ]; then
 else
 	skip "pinned group (no v1 freezer here)"
 fi
+
+# kill -s reaches the container's init only, as docker kill: a pid-1 shell without a
+# handler ignores TERM, and its child (which a signal to the group would end) lives on
+k_child() { for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f" 2>/dev/null | grep -q '^/bin/sleep 30123' && return 0; done; return 1; }
+t "start k" "$CABIN" start k
+t "k's child runs" retry 100 k_child
+t "kill -s TERM k" "$CABIN" kill -s TERM k
+sleep 0.5
+t "  the child is untouched (the group was not signalled)" k_child
+t "  k still runs" is k running
+t "kill k (SIGKILL to its init: the namespace goes with it)" "$CABIN" kill k
+t "  k exited by signal:KILL" retry 100 sh -c "\"$CABIN\" ps -a -o kv | grep '^name=k ' | grep -q 'reason=signal:KILL'"
+k_gone() { ! k_child; }
+t "  the child is gone" retry 100 k_gone
+mh=$(ctl_debug max_handler_us)
+echo "  longest handler so far: ${mh:-?} us"
+t "debug reports the longest handler (what the loop watch measures)" [ "${mh:-0}" -gt 0 ]
 
 # 8. the control FIFO deleted: recreated without a SIGHUP
 rm -f "$T/run/ctl"

@@ -44,14 +44,7 @@ port=8081:80
 ip=10.88.0.60
 CONF
 # a LAN host: a network namespace of its own behind lan0 (192.168.77.0/24)
-unshare -n sleep 100000 &
-LAN=$!
-retry 40 test -e /proc/$LAN/ns/net
-ip link add lan0 type veth peer name lanp
-ip link set lanp netns $LAN
-ip addr add 192.168.77.1/24 dev lan0 && ip link set lan0 up
-nsenter -t $LAN -n sh -c "ip link set lo up; ip addr add 192.168.77.2/24 dev lanp; ip link set lanp up"
-lan() { nsenter -t $LAN -n "$@"; }
+lan_host
 # a UDP echo on the LAN host: what containers reach only through nat=yes
 lan "$PROBE" udpecho 9999 &
 UE=$!
