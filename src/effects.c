@@ -25,6 +25,7 @@
 #include "cabin/loop.h"
 #include "cabin/net.h"
 #include "cabin/portfwd.h"
+#include "cabin/portproxy.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
@@ -119,11 +120,15 @@ static int net_setup(void *ctx, pid_t pid, struct cabin_err *e)
 {
 	struct svc *s = ctx;
 	char host[NET_IFNAME_MAX + 1];
+	uint64_t t0 = loop_now_us();
+	int r;
 
 	if (net_fd < 0 && daemon_net_up(e) < 0)
 		return -e->code;
 	net_host_ifname(s->name, host);
-	return net_veth_add(net_fd, cur, host, pid, s->c->ip, e);
+	r = net_veth_add(net_fd, cur, host, pid, s->c->ip, e);
+	s->net_us = (uint32_t)(loop_now_us() - t0);
+	return r;
 }
 
 /* published ports follow the running containers: the table is rebuilt after the events
@@ -173,6 +178,7 @@ static void net_release(struct svc *s)
 {
 	char host[NET_IFNAME_MAX + 1];
 
+	portproxy_close(svc_idx(s));
 	if (net_fd < 0 || !s->c || s->c->net != CONF_NET_BRIDGE)
 		return;
 	/* the namespace's end goes with the namespace, but that is torn down later and
@@ -190,6 +196,10 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 	/* never attach to a group that may still hold a frozen or dying task */
 	if (have_cg && cgroup_gc_pending(s->name))
 		return -EBUSY;
+	/* 127.0.0.1:HOST, and the check that nothing on the device uses HOST already (a
+	 * DNAT rule would silently take its traffic from the LAN) */
+	if (s->c->net == CONF_NET_BRIDGE && s->c->nport && portproxy_open(svc_idx(s), s->c, e) < 0)
+		return -e->code;
 	switch (s->c->log) {
 	case CONF_LOG_RING:
 		if (pipe2(p, O_CLOEXEC) < 0)
@@ -232,6 +242,8 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 	}
 	/* userns=yes: each slot its own 65536 host ids, so two containers never share */
 	o.id_base = 100000 + 65536u * (unsigned)svc_idx(s);
+	s->spawn_us = loop_now_us();
+	s->net_us = 0;
 	r = spawn_begin(s->c, &o, &s->sp, e);
 	if (o.hosts_fd >= 0) /* the child has its copy */
 		close(o.hosts_fd);
@@ -283,6 +295,8 @@ static void on_exec(void *ctx, uint32_t events)
 	if (r == -EAGAIN)
 		return;
 	loop_del(fd);
+	if (r == 0)
+		s->start_us = (uint32_t)(loop_now_us() - s->spawn_us);
 	svc_event(s, r == 0 ? SVC_EV_UP : SVC_EV_FAIL, 0, &e);
 	ports_dirty |= r == 0 && in_tables(s);
 }

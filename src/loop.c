@@ -94,6 +94,18 @@ void loop_del(int fd)
 		}
 }
 
+int loop_mod(int fd, uint32_t events)
+{
+	for (int i = 0; i < LOOP_MAX_FDS; i++)
+		if (slots[i].fd == fd) {
+			struct epoll_event ev = { .events = events,
+						  .data.u64 = (uint64_t)slots[i].gen << 32 | (uint32_t)i };
+
+			return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+		}
+	return -ENOENT;
+}
+
 void loop_arm(uint64_t deadline_ms)
 {
 	struct itimerspec its = { 0 };
@@ -117,7 +129,7 @@ void loop_timer_ack(void)
 	armed = 0;
 }
 
-static uint64_t us(void)
+uint64_t loop_now_us(void)
 {
 	struct timespec ts;
 
@@ -142,10 +154,10 @@ int loop_dispatch(int timeout_ms)
 		s = &slots[idx];
 		if (s->fd < 0 || s->gen != gen)
 			continue; /* deleted by an earlier handler of this batch */
-		t0 = us();
+		t0 = loop_now_us();
 		s->fn(s->ctx, ev[i].events);
 		called++;
-		dt = us() - t0;
+		dt = loop_now_us() - t0;
 		if (dt > loop_max_handler_us)
 			loop_max_handler_us = dt;
 		if (watch_us && dt > watch_us) {

@@ -25,6 +25,7 @@
 #include "cabin/err.h"
 #include "cabin/loop.h"
 #include "cabin/net.h"
+#include "cabin/portproxy.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
@@ -239,6 +240,10 @@ static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 				      s->c->port[i].host, s->c->port[i].ctr,
 				      s->c->port[i].proto == IPPROTO_UDP ? "udp" : "tcp");
 		ctl_reply_kv(rp, "ports", "%s", ports);
+	}
+	if (s->start_us) { /* how long the last start took, and its network part */
+		ctl_reply_kv(rp, "start_us", "%u", s->start_us);
+		ctl_reply_kv(rp, "net_us", "%u", s->net_us);
 	}
 	if (s->reason[0]) {
 		ctl_reply_kv(rp, "reason", "%s", s->reason);
@@ -810,6 +815,7 @@ static void v_debug(struct ctl_req *r, struct ctl_reply *rp)
 	ctl_reply_kv(rp, "allocs", "%ld", daemon_alloc_count());
 	ctl_reply_kv(rp, "wakeups", "%lu", loop_wakeups);
 	ctl_reply_kv(rp, "max_handler_us", "%lu", loop_max_handler_us);
+	ctl_reply_kv(rp, "proxy_refused", "%lu", portproxy_refused);
 	ctl_reply_kv_end(rp);
 	ctl_reply_end(rp, 0, NULL);
 }

@@ -14,8 +14,14 @@
 typedef void loop_fn(void *ctx, uint32_t events);
 
 /* Fixed table of registered fds: signalfd, timerfd, ctl, inotify, per container the log
- * pipe, the exec pipe and the OOM fd, the subscribers, and room for what comes next. */
-#define LOOP_MAX_FDS (8 * CONFIG_MAX_CONTAINERS + CONFIG_MAX_CLIENTS + 16)
+ * pipe, the exec pipe and the OOM fd, the subscribers, the 127.0.0.1 proxy, and room
+ * for what comes next. */
+#if CONFIG_PORT_PROXY /* a listener per published port, two sockets per connection */
+#define LOOP_PROXY_FDS (CONFIG_MAX_CONTAINERS * CONFIG_MAX_PORTS + 2 * CONFIG_PROXY_CONNS)
+#else
+#define LOOP_PROXY_FDS 0
+#endif
+#define LOOP_MAX_FDS (8 * CONFIG_MAX_CONTAINERS + CONFIG_MAX_CLIENTS + 16 + LOOP_PROXY_FDS)
 
 /* Block the signals the daemon handles (CHLD TERM INT HUP QUIT USR1 USR2 PWR) and take
  * them through a signalfd; ignore SIGPIPE. on_signal and on_timer are the handlers of
@@ -23,6 +29,8 @@ typedef void loop_fn(void *ctx, uint32_t events);
 int loop_init(loop_fn *on_signal, loop_fn *on_timer, struct cabin_err *e);
 /* Register fd; fn(ctx, events) is called when it is ready. -ENOSPC when full. */
 int loop_add(int fd, uint32_t events, loop_fn *fn, void *ctx, struct cabin_err *e);
+/* Change the events fd waits for. */
+int loop_mod(int fd, uint32_t events);
 /* Unregister fd (safe in a handler: a pending event for it is not delivered). */
 void loop_del(int fd);
 /* Arm the timer at an absolute CLOCK_MONOTONIC time in ms; 0 disarms. */
@@ -34,6 +42,7 @@ int loop_dispatch(int timeout_ms);
 int loop_signal(void);
 void loop_timer_ack(void);
 uint64_t loop_now_ms(void);
+uint64_t loop_now_us(void);
 uint64_t loop_wall_ms(void);
 /* epoll_wait returns so far: the idle wake-up figure of the benchmark */
 extern unsigned long loop_wakeups;

@@ -80,6 +80,9 @@ struct svc {
 	uint32_t kill_ms;    /* killing: the current re-kill interval */
 	uint64_t started_ms; /* monotonic, last successful start */
 	uint64_t since_ms;   /* monotonic, last state change */
+	uint64_t spawn_us;   /* monotonic, when the last start began */
+	uint32_t start_us;   /* the last start: clone to exec confirmed */
+	uint32_t net_us;     /* of which the daemon's part of net=bridge (the veth pair) */
 	uint32_t backoff_ms; /* last delay used, 0 = reset */
 	int fails;	     /* consecutive failures (on-failure:N) */
 	int restarts;	     /* automatic restarts */

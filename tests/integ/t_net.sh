@@ -42,6 +42,10 @@ cmd=/bin/httpd -f -p 80 -h /www
 isolated=yes
 port=8081:80
 ip=10.88.0.60
+[many]
+rootfs=$RF
+cmd=/bin/probe tcpserve 80
+port=8090:80
 CONF
 # a LAN host: a network namespace of its own behind lan0 (192.168.77.0/24)
 lan_host
@@ -92,6 +96,18 @@ t_out "the device itself -> the bridge address:8080" "hello-from-web" wget -q -T
 t_out "hairpin: cli -> the device's address:8080" "hello-from-web" in_ctr cli /bin/wget -q -O - http://192.168.77.1:8080/
 t_out "UDP from the LAN host" "echo:ping" lan "$PROBE" udpask 192.168.77.1 5353 ping
 t_out "UDP hairpin" "echo:pong" in_ctr cli /bin/probe udpask 10.88.0.1 5353 pong
+# 127.0.0.1: DNAT cannot take loopback traffic (route_localnet stays 0): the daemon's
+# splice proxy listens there
+t_out "the device -> 127.0.0.1:8080" "hello-from-web" wget -q -T 5 -t 1 -O - http://127.0.0.1:8080/
+t_out "  route_localnet untouched" "^0$" cat /proc/sys/net/ipv4/conf/all/route_localnet
+t_out "UDP to 127.0.0.1:5353" "echo:lo" "$PROBE" udpask 127.0.0.1 5353 lo
+t_out "  a second UDP client, its own flow" "echo:lo2" "$PROBE" udpask 127.0.0.1 5353 lo2
+t "many running" retry 100 running many
+t_out "100 connections at once through 127.0.0.1" "answered=100 closed=0" "$PROBE" conns 127.0.0.1 8090 100
+t_out "256 connections at once from the LAN" "answered=256 closed=0" lan "$PROBE" conns 192.168.77.1 8090 256
+t_out "200 at once through 127.0.0.1: past its 128, closed at once, never hung" "answered=[1-9][0-9]* closed=[1-9]" "$PROBE" conns 127.0.0.1 8090 200
+t "  counted in debug" [ "$(ctl_debug proxy_refused)" -gt 0 ]
+t_out "  and the proxy serves again" "hello-from-web" wget -q -T 5 -t 1 -O - http://127.0.0.1:8080/
 cat > "$T/many.sh" <<'M'
 i=0; while [ $i -lt 64 ]; do wget -q -T 10 -O - http://192.168.77.1:8080/ > /dev/null 2>&1 || echo x; i=$((i + 1)); done
 M
@@ -124,18 +140,19 @@ t "  ps shows no address for it" [ -z "$(field cli ip)" ]
 t "stop web" "$CABIN" stop web
 t "web exited" retry 100 sh -c "\"$CABIN\" ps -a -o kv | grep -q '^name=web .*state=exited'"
 t_fail "  its port is no longer published" lan wget -q -T 2 -t 1 -O - http://192.168.77.1:8080/
+t_fail "  nor on 127.0.0.1" wget -q -T 2 -t 1 -O - http://127.0.0.1:8080/
 t "start web" "$CABIN" start web
 t "web running" retry 100 running web
 t_out "  published again" "hello-from-web" lan wget -q -T 5 -t 1 -O - http://192.168.77.1:8080/
 i=0
 : > "$T/cycles"
-while [ $i -lt 20 ]; do
+while [ $i -lt 50 ]; do
 	"$CABIN" start cli > /dev/null 2>&1 && retry 100 running cli || echo "start $i" >> "$T/cycles"
 	"$CABIN" stop cli > /dev/null 2>&1 || echo "stop $i" >> "$T/cycles"
 	retry 100 sh -c "\"$CABIN\" ps -a -o kv | grep -q '^name=cli .*state=exited'" || echo "exit $i" >> "$T/cycles"
 	i=$((i + 1))
 done
-t "20 start/stop cycles of cli" [ ! -s "$T/cycles" ]
+t "50 start/stop cycles of cli" [ ! -s "$T/cycles" ]
 t "  leave no veth of it" retry 100 sh -c "! ip link show cb-cli 2>/dev/null"
 
 # a name too long for an interface: hashed, within 15 characters, stable
@@ -153,23 +170,37 @@ wait $DPID 2>/dev/null
 DPID=$!
 t "after SIGKILL: web running again" retry 100 running web
 t_out "  and reachable" "hello-from-web" wget -q -T 5 -t 1 -O - http://10.88.0.2/
-t_out "  one veth per running container, nothing stale" "^5$" sh -c "ip -br link | grep -c '^cb-'"
+t "  one veth per running container, nothing stale" retry 100 sh -c "[ \$(ip -br link | grep -c '^cb-') = 6 ]"
 t_out "  its port published again" "hello-from-web" lan wget -q -T 5 -t 1 -O - http://192.168.77.1:8080/
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
 t "no veth left" sh -c "! ip -br link | grep -q '^cb-'"
 t "the bridge is gone (it was cabin's)" sh -c "! ip link show cab0 2>/dev/null"
 t_fail "no published port after exit" lan wget -q -T 2 -t 1 -O - http://192.168.77.1:8080/
+t_fail "  nor on 127.0.0.1" wget -q -T 2 -t 1 -O - http://127.0.0.1:8080/
 
 # nat=yes: egress through masquerade (the LAN host sees the device's address)
+# and ports something on the device already uses: a clear error, nothing half-set-up
+busybox httpd -f -p 7070 -h "$RF/www" &
+HB=$!
+"$PROBE" udpecho 7071 &
+UB=$!
 printf 'nat=yes\n[n]\nrootfs=%s\ncmd=/bin/sleep 1000\n' "$RF" > "$T/cabin.conf"
+printf '[busy]\nrootfs=%s\ncmd=/bin/sleep 1000\nport=7070:80\n' "$RF" >> "$T/cabin.conf"
+printf '[busyu]\nrootfs=%s\ncmd=/bin/sleep 1000\nport=7072:80\nport=7071:80/udp\n' "$RF" >> "$T/cabin.conf"
 "$CABIN" daemon >> "$T/daemon.log" 2>&1 &
 DPID=$!
 t "n running" retry 100 running n
 t_out "nat=yes: the container reaches the LAN host" "echo:out" in_ctr n /bin/probe udpask 192.168.77.2 9999 out
+t "a TCP port a device service listens on: the start fails" retry 100 grep -q "busy failed start-failed:port 7070/tcp is already in use on the device" "$T/daemon.log"
+t "  a UDP port bound on the device too" retry 100 grep -q "busyu failed start-failed:port 7071/udp is already in use on the device" "$T/daemon.log"
+t_fail "  busy is not running" running busy
+t "  no veth of it" sh -c "! ip link show cb-busy && ! ip link show cb-busyu"
+t_fail "  busyu's first port was not left open" wget -q -T 2 -t 1 -O - http://127.0.0.1:7072/
+t_out "  the device's own service still answers" "hello-from-web" wget -q -T 5 -t 1 -O - http://127.0.0.1:7070/
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
-kill $UE 2>/dev/null
+kill $UE $HB $UB 2>/dev/null
 
 # a link of the bridge's name that is not a bridge: a clear error, nothing started
 ip link add cab9 type veth peer name cab9p

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -438,6 +439,121 @@ static int cmd_udpask(const char *ip, int port, const char *m)
 	return 0;
 }
 
+/* conns IP PORT N: open N TCP connections at once, and only when all are open send an
+ * HTTP request on each; prints how many got an answer and how many were closed without
+ * one (20 s at most in all). */
+static int cmd_conns(const char *ip, int port, int n)
+{
+	static struct pollfd p[1024];
+	static int st[1024]; /* 0 connecting, 1 asked, 2 answered, 3 closed, 4 done */
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	time_t end = time(NULL) + 20;
+	int answered = 0, closed = 0, open_ = 0;
+
+	if (n < 1 || n > 1024 || inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return fail("args", ip);
+	for (int i = 0; i < n; i++) {
+		p[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (p[i].fd < 0)
+			return fail("socket", ip);
+		if (connect(p[i].fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS)
+			st[i] = 3;
+		p[i].events = POLLOUT;
+	}
+	while (time(NULL) < end) { /* all connected (or failed) */
+		int waiting = 0;
+
+		for (int i = 0; i < n; i++)
+			if (st[i] == 0 && p[i].events == POLLOUT)
+				waiting++;
+		if (!waiting)
+			break;
+		poll(p, n, 200);
+		for (int i = 0; i < n; i++) {
+			int err = 0;
+			socklen_t l = sizeof(err);
+
+			if (st[i] || p[i].events != POLLOUT || !p[i].revents)
+				continue;
+			getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err, &l);
+			if (err)
+				st[i] = 3;
+			p[i].events = POLLIN;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (st[i] == 0 && send(p[i].fd, req, sizeof(req) - 1, MSG_NOSIGNAL) > 0)
+			st[i] = 1, open_++;
+		else if (st[i] == 0)
+			st[i] = 3;
+		p[i].events = POLLIN;
+	}
+	while (open_ && time(NULL) < end) {
+		poll(p, n, 200);
+		for (int i = 0; i < n; i++) {
+			ssize_t r;
+
+			if ((st[i] != 1 && st[i] != 2) || !p[i].revents)
+				continue;
+			r = read(p[i].fd, buf, sizeof(buf));
+			if (r > 0) {
+				st[i] = 2;
+				continue;
+			}
+			if (r < 0 && errno == EAGAIN)
+				continue;
+			st[i] = st[i] == 2 ? 4 : 3;
+			open_--;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		answered += st[i] == 2 || st[i] == 4;
+		closed += st[i] == 3;
+	}
+	out("answered=%d closed=%d\n", answered, closed);
+	return 0;
+}
+
+/* tcpserve PORT: one process, a backlog of 1024, answering each connection's first
+ * bytes with "hello-from-probe" and closing: a server that is not the bottleneck when
+ * hundreds of clients connect at once (busybox httpd listens with a backlog of 9). */
+static int cmd_tcpserve(int port)
+{
+	static struct pollfd p[1024];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	const char ans[] = "HTTP/1.0 200 OK\r\n\r\nhello-from-probe\n";
+	int one = 1, n = 1;
+
+	p[0].fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(p[0].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (p[0].fd < 0 || bind(p[0].fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(p[0].fd, 1024) < 0)
+		return fail("listen", NULL);
+	p[0].events = POLLIN;
+	for (;;) {
+		if (poll(p, n, -1) < 0)
+			continue;
+		for (int i = n - 1; i > 0; i--) {
+			if (!p[i].revents)
+				continue;
+			if (read(p[i].fd, buf, sizeof(buf)) > 0)
+				write(p[i].fd, ans, sizeof(ans) - 1);
+			close(p[i].fd);
+			p[i] = p[--n];
+		}
+		if ((p[0].revents & POLLIN) && n < 1024) {
+			int c = accept(p[0].fd, NULL, NULL);
+
+			if (c >= 0) {
+				p[n].fd = c;
+				p[n].events = POLLIN;
+				p[n++].revents = 0;
+			}
+		}
+	}
+}
+
 /* freezewatch DIR NAME: (run on the host side by a test) wait until the cgroup DIR/NAME
  * appears and freeze it at once through freezer.state: catches a container between its
  * group's mkdir and its exec, which a shell loop cannot do reliably. Gives up after 10 s. */
@@ -490,6 +606,10 @@ int main(int argc, char **argv)
 		return cmd_udpecho(atoi(a));
 	if (!strcmp(c, "udpask") && a && argc > 4)
 		return cmd_udpask(a, atoi(argv[3]), argv[4]);
+	if (!strcmp(c, "tcpserve") && a)
+		return cmd_tcpserve(atoi(a));
+	if (!strcmp(c, "conns") && a && argc > 4)
+		return cmd_conns(a, atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(c, "freezewatch") && a && argc > 3)
 		return cmd_freezewatch(a, argv[3]);
 	if (!strcmp(c, "fds"))
