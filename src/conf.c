@@ -950,12 +950,12 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 				t->health = CONF_HEALTH_TCP;
 				t->health_port = u;
 			}
-		} else if (!strcmp(v, "heartbeat")) {
+		} else if (!strcmp(v, "notify") || !strcmp(v, "heartbeat")) {
 			t->health = CONF_HEALTH_HEARTBEAT;
 		} else if (!strcmp(v, "none")) {
 			t->health = CONF_HEALTH_NONE;
 		} else {
-			bad(ps, key, v, "want exec:CMD, tcp:PORT, heartbeat or none");
+			bad(ps, key, v, "want exec:CMD, tcp:PORT, notify or none");
 		}
 		break;
 	case K_HEALTH_INTERVAL:
@@ -1204,10 +1204,6 @@ static void sec_end(struct pstate *ps)
 				perr(ps, "sysctl %s with net=host would change the host",
 				     t->sysctl[i].key);
 			}
-	if (t->health == CONF_HEALTH_TCP && t->net == CONF_NET_NONE) {
-		ps->lineno = ps->seen[K_HEALTH];
-		perr(ps, "health=tcp: needs a network (net=bridge or host)");
-	}
 	if (!t->ip_auto && t->replicas > 1) {
 		ps->lineno = t->ip_line;
 		perr(ps, "ip= cannot be combined with replicas=%d (one address, %d instances)",

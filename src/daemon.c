@@ -29,6 +29,7 @@
 #include "cabin/conf.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
+#include "cabin/health.h"
 #include "cabin/loop.h"
 #include "cabin/net.h"
 #include "cabin/portfwd.h"
@@ -123,8 +124,8 @@ void daemon_warn_unbuilt(const struct conf *c)
 		if (t->nport && t->net != CONF_NET_BRIDGE)
 			daemon_log("cabin: %s: port= needs net=bridge; nothing is published",
 				   t->name);
-		if (t->health != CONF_HEALTH_NONE || t->critical)
-			daemon_log("cabin: %s: health=/critical=: not implemented yet", t->name);
+		if (t->critical)
+			daemon_log("cabin: %s: critical=: not implemented yet", t->name);
 	}
 }
 
@@ -235,6 +236,7 @@ static void on_timer(void *ctx, uint32_t events)
 {
 	loop_timer_ack();
 	svc_timers();
+	health_timers(loop_now_ms());
 	if (have_cg)
 		gc_next = cgroup_gc_step(&cg, loop_now_ms(), effects_gc_warn);
 }
@@ -249,7 +251,8 @@ static void run(void)
 	bool forced = false;
 
 	while (!done) {
-		uint64_t dl = earliest(svc_next_deadline(), gc_next);
+		uint64_t dl =
+			earliest(earliest(svc_next_deadline(), gc_next), health_next_deadline());
 
 		if (shutting)
 			dl = earliest(dl, shutdown_deadline);

@@ -26,6 +26,7 @@
 #include "cabin/net.h"
 #include "cabin/portfwd.h"
 #include "cabin/portproxy.h"
+#include "cabin/health.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
@@ -115,20 +116,25 @@ static void oom_unwatch(struct svc *s)
 	s->oom_fd = -1;
 }
 
-/* net=bridge, in the parent between clone and go: the veth pair, eth0 inside */
-static int net_setup(void *ctx, pid_t pid, struct cabin_err *e)
+/* in the parent between clone and go: net=bridge's veth pair (eth0 inside), and
+ * health=notify's socket in the container's network namespace */
+static int ctr_setup(void *ctx, pid_t pid, struct cabin_err *e)
 {
 	struct svc *s = ctx;
 	char host[NET_IFNAME_MAX + 1];
 	uint64_t t0 = loop_now_us();
 	int r;
 
-	if (net_fd < 0 && daemon_net_up(e) < 0)
-		return -e->code;
-	net_host_ifname(s->name, host);
-	r = net_veth_add(net_fd, cur, host, pid, s->c->ip, e);
-	s->net_us = (uint32_t)(loop_now_us() - t0);
-	return r;
+	if (s->c->net == CONF_NET_BRIDGE) {
+		if (net_fd < 0 && daemon_net_up(e) < 0)
+			return -e->code;
+		net_host_ifname(s->name, host);
+		r = net_veth_add(net_fd, cur, host, pid, s->c->ip, e);
+		s->net_us = (uint32_t)(loop_now_us() - t0);
+		if (r < 0)
+			return r;
+	}
+	return health_notify_setup(s, pid, e);
 }
 
 /* published ports follow the running containers: the table is rebuilt after the events
@@ -221,9 +227,17 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 		break;
 	}
 	o = opts(out);
-	if (s->c->net == CONF_NET_BRIDGE) {
-		o.setup = net_setup;
-		o.setup_ctx = s;
+	o.setup = ctr_setup;
+	o.setup_ctx = s;
+	if (s->c->health == CONF_HEALTH_HEARTBEAT) {
+		/* sd_notify: the socket ctr_setup binds, and the keep-alive interval */
+		static char nsock[96], wdusec[48];
+
+		snprintf(nsock, sizeof(nsock), "NOTIFY_SOCKET=@cabin/%s/notify", s->name);
+		snprintf(wdusec, sizeof(wdusec), "WATCHDOG_USEC=%llu",
+			 (unsigned long long)s->c->health_interval_ms * 1000);
+		o.env_extra[0] = nsock;
+		o.env_extra[1] = wdusec;
 	}
 	if (s->c->net != CONF_NET_HOST) {
 		/* the daemon's hosts file, bound over /etc/hosts: names of containers that
@@ -353,6 +367,13 @@ static long op_oom(struct svc *s)
 	return cgroup_oom_kills(&cg, s->sp.cgname);
 }
 
+/* every state change: the event stream, and the probes follow the state */
+static void effects_changed(struct svc *s)
+{
+	stream_changed(s);
+	health_track(s);
+}
+
 const struct svc_ops effects_ops = {
 	.spawn = op_spawn,
 	.abort = op_abort,
@@ -361,7 +382,8 @@ const struct svc_ops effects_ops = {
 	.cleanup = op_cleanup,
 	.freeze = op_freeze,
 	.oom_kills = op_oom,
-	.changed = stream_changed,
+	.healthy = health_ok,
+	.changed = effects_changed,
 	.now_ms = loop_now_ms,
 	.wall_ms = loop_wall_ms,
 };
@@ -411,6 +433,8 @@ void effects_reap(void)
 	/* SIGCHLD coalesces: reap everything; orphans we adopted as subreaper, and children
 	 * of starts already given up, are reaped silently */
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (health_reaped(pid, st))
+			continue;
 		for (int i = 0; i < SVC_MAX; i++) {
 			struct svc *s = &svc_tab[i];
 

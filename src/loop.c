@@ -99,7 +99,8 @@ int loop_mod(int fd, uint32_t events)
 	for (int i = 0; i < LOOP_MAX_FDS; i++)
 		if (slots[i].fd == fd) {
 			struct epoll_event ev = { .events = events,
-						  .data.u64 = (uint64_t)slots[i].gen << 32 | (uint32_t)i };
+						  .data.u64 = (uint64_t)slots[i].gen << 32 |
+							      (uint32_t)i };
 
 			return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 		}

@@ -168,7 +168,8 @@ static void on_accept(void *ctx, uint32_t events)
 
 	(void)events;
 	for (int round = 0; round < ACCEPT_ROUNDS && L->fd >= 0; round++) {
-		int c = accept4(L->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), u, one = 1, syn = 2;
+		int c = accept4(L->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), u, one = 1,
+		    syn = 2;
 		struct conn *k;
 
 		if (c < 0)
@@ -312,8 +313,8 @@ static int lsn_open(struct lsn *L, struct cabin_err *e)
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
 	if (in_use(L->proto, L->host))
-		return err_set(e, EADDRINUSE, "port %u/%s is already in use on the device",
-			       L->host, pname(L->proto));
+		return err_set(e, EADDRINUSE, "port %u/%s is already in use on the device", L->host,
+			       pname(L->proto));
 	L->fd = socket(AF_INET, t | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (L->fd < 0)
 		return err_sys(e, "port %u/%s: socket", L->host, pname(L->proto));

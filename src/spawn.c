@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cabin/mount.h"
@@ -210,8 +211,8 @@ static void close_fds(void)
 }
 
 /* env: PATH, HOME, HOSTNAME, TERM, then env= (which may override) */
-static int build_env(const struct conf_ctr *c, const char *home, const char *host,
-		     const char **envp, char *buf, size_t bufsz)
+static int build_env(const struct conf_ctr *c, const struct spawn_opts *o, const char *home,
+		     const char *host, const char **envp, char *buf, size_t bufsz)
 {
 	size_t used = 0;
 	int n = 0;
@@ -237,6 +238,8 @@ static int build_env(const struct conf_ctr *c, const char *home, const char *hos
 	}
 	for (int j = 0; j < c->nenv; j++)
 		envp[n++] = c->env[j];
+	for (int j = 0; j < 3 && o->env_extra[j]; j++)
+		envp[n++] = o->env_extra[j];
 	envp[n] = NULL;
 	return 0;
 }
@@ -268,9 +271,12 @@ static int exec_cmd(const char *const *argv, const char **envp, struct cabin_err
 	return err_set(e, saved, "exec: %s", cmd);
 }
 
-/* Everything after the parent's go. Returns only on failure. */
-static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool v2,
-		     struct cabin_err *e)
+/* The second half of every start, and of every command run inside a running container
+ * (health probes, exec): inside the container's namespaces and root, become its
+ * identity (user from its own passwd, stdio, rlimits, umask, bounding set, ids, caps,
+ * workdir, no_new_privs, env) and exec argv. Returns only on failure. */
+static int become(const struct conf_ctr *c, const struct spawn_opts *o, const char *const *cmd,
+		  struct cabin_err *e)
 {
 	const char *host = c->hostname ? c->hostname : c->name;
 	const char *argv[CONFIG_MAX_ARGS + 1];
@@ -282,33 +288,6 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 	uid_t uid = 0;
 	gid_t gid = 0;
 	int r, devnull;
-
-	if (setsid() < 0)
-		return err_sys(e, "setsid");
-	/* in a new user namespace we are still the host's uid, unmapped there: become its
-	 * root (host uid 100000) before creating anything */
-	if (CONFIG_USERNS && c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		return err_sys(e, "userns: become root");
-	if (v2 && unshare(CLONE_NEWCGROUP) < 0)
-		return err_sys(e, "cgroup namespace");
-	if (c->net != CONF_NET_HOST && lo_up(e) < 0)
-		return -e->code;
-	/* net=bridge: the parent put eth0 in our namespace before letting us go */
-	if (c->net == CONF_NET_BRIDGE && o->g && c->ip.s_addr &&
-	    net_ctr_setup(c->ip, o->g->subnet_prefix, o->g->subnet_addr, e) < 0)
-		return -e->code;
-
-	r = mount_rootfs(c, o->g, o->hosts_fd, e);
-	if (r < 0)
-		return r;
-	if (sethostname(host, strlen(host)) < 0)
-		return err_sys(e, "sethostname");
-	r = set_sysctls(c, e);
-	if (r < 0)
-		return r;
-	r = mount_finish(c, e);
-	if (r < 0)
-		return r;
 
 	/* identity from the container's own files, now that we are inside it */
 	strcpy(home, "/");
@@ -374,15 +353,150 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "no_new_privs");
 
-	if (build_env(c, home, host, envp, envbuf, sizeof(envbuf)) < 0)
+	if (build_env(c, o, home, host, envp, envbuf, sizeof(envbuf)) < 0)
 		return err_set(e, ENAMETOOLONG, "env: too long");
-	for (int i = 0; i <= c->argc; i++)
-		argv[i] = c->argv[i];
-	if (c->argc == 0)
+	for (int i = 0; i < CONFIG_MAX_ARGS && cmd[i]; i++)
+		argv[i] = cmd[i], argv[i + 1] = NULL;
+	if (!cmd[0])
 		return err_set(e, EINVAL, "exec: no command");
 	reset_signals();
 	close_fds();
 	return exec_cmd(argv, envp, e);
+}
+
+/* Everything after the parent's go. Returns only on failure. */
+static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool v2,
+		     struct cabin_err *e)
+{
+	const char *host = c->hostname ? c->hostname : c->name;
+	int r;
+
+	if (setsid() < 0)
+		return err_sys(e, "setsid");
+	/* in a new user namespace we are still the host's uid, unmapped there: become its
+	 * root (host uid 100000) before creating anything */
+	if (CONFIG_USERNS && c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return err_sys(e, "userns: become root");
+	if (v2 && unshare(CLONE_NEWCGROUP) < 0)
+		return err_sys(e, "cgroup namespace");
+	if (c->net != CONF_NET_HOST && lo_up(e) < 0)
+		return -e->code;
+	/* net=bridge: the parent put eth0 in our namespace before letting us go */
+	if (c->net == CONF_NET_BRIDGE && o->g && c->ip.s_addr &&
+	    net_ctr_setup(c->ip, o->g->subnet_prefix, o->g->subnet_addr, e) < 0)
+		return -e->code;
+
+	r = mount_rootfs(c, o->g, o->hosts_fd, e);
+	if (r < 0)
+		return r;
+	if (sethostname(host, strlen(host)) < 0)
+		return err_sys(e, "sethostname");
+	r = set_sysctls(c, e);
+	if (r < 0)
+		return r;
+	r = mount_finish(c, e);
+	if (r < 0)
+		return r;
+	return become(c, o, c->argv, e);
+}
+
+/* ---- entering a running container ----------------------------------------------------- */
+
+/* The helper between the caller and a command run inside a container: joins the
+ * container's cgroup and namespaces, forks the command into them as a process group of
+ * its own, and waits for it at most timeout_ms; then kills the group (also when the
+ * command ended first: nothing it left may hold the caller's pipe). */
+static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t init,
+		     const char *const *cmd, uint32_t timeout_ms)
+{
+	struct cabin_err ce = { 0 };
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, pfd, st = 0;
+	uint64_t end;
+	sigset_t chld;
+	pid_t b;
+
+	if (c->net != CONF_NET_HOST)
+		flags |= CLONE_NEWNET;
+	if (CONFIG_USERNS && c->userns)
+		flags |= CLONE_NEWUSER;
+	if (o->cg && o->cg->version == 2)
+		flags |= CLONE_NEWCGROUP;
+	/* the container's group first: our own write, while we still see the host's tree */
+	if (o->cg && cgroup_attach(o->cg, c->name, getpid(), &ce) < 0)
+		goto fail;
+	pfd = (int)syscall(SYS_pidfd_open, init, 0);
+	if (pfd < 0 || setns(pfd, flags) < 0) {
+		err_sys(&ce, "enter: container init %d", (int)init);
+		goto fail;
+	}
+	close(pfd);
+	b = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+	if (b < 0) {
+		err_sys(&ce, "enter: clone");
+		goto fail;
+	}
+	if (b == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		become(c, o, cmd, &ce);
+		dprintf(2, "cabin: %s\n", ce.msg);
+		_exit(ce.code == ENOENT ? 127 : 126);
+	}
+	for (int i = 0; i < 3; i++)
+		if (o->stdio[i] >= 0)
+			close(o->stdio[i]);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	{
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		end = (uint64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
+	}
+	for (;;) {
+		struct timespec now, ts;
+		uint64_t t;
+
+		if (waitpid(b, &st, WNOHANG) == b)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		t = (uint64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		if (t >= end) {
+			kill(-b, SIGKILL);
+			kill(b, SIGKILL);
+			waitpid(b, &st, 0);
+			kill(-b, SIGKILL);
+			return 124;
+		}
+		ts.tv_sec = (end - t) / 1000;
+		ts.tv_nsec = (long)((end - t) % 1000) * 1000000;
+		sigtimedwait(&chld, NULL, &ts);
+	}
+	kill(-b, SIGKILL);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+fail:
+	dprintf(o->stdio[2] >= 0 ? o->stdio[2] : 2, "cabin: %s\n", ce.msg);
+	return 125;
+}
+
+pid_t spawn_enter(const struct conf_ctr *c, const struct spawn_opts *o, pid_t init,
+		  const char *const *cmd, uint32_t timeout_ms, struct cabin_err *e)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+
+	if (pid < 0)
+		return err_sys(e, "clone");
+	if (pid == 0) {
+		struct cabin_err ce = { 0 };
+		int keep[3] = { o->stdio[0], o->stdio[1], o->stdio[2] };
+
+		close_others(keep, 3);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		write_file("/proc/self/oom_score_adj", "0", &ce);
+		_exit(enter_run(c, o, init, cmd, timeout_ms));
+	}
+	return pid;
 }
 
 /* ---- the parent ---------------------------------------------------------------------- */

@@ -270,12 +270,14 @@ static void fail_or_backoff(struct svc *s, bool failure)
 	default:
 		again = false;
 	}
+	again |= s->unhealthy_stop; /* on_unhealthy=restart is asked for explicitly */
 	if (!again) {
 		/* a start that never ran is a failure, an exit is just an exit */
 		set_state(s, failure && !s->started_ms ? SVC_FAILED : SVC_EXITED);
 		return;
 	}
-	if (c->restart == CONF_RESTART_ON_FAILURE && c->restart_max && s->fails >= c->restart_max) {
+	if ((c->restart == CONF_RESTART_ON_FAILURE || s->unhealthy_stop) && c->restart_max &&
+	    s->fails >= c->restart_max) {
 		size_t n = strlen(s->reason);
 
 		snprintf(s->reason + n, sizeof(s->reason) - n, " (gave up after %d restart%s)",
@@ -435,6 +437,19 @@ static int a_exit(struct svc *s, int arg, struct cabin_err *e)
 	s->pid = 0;
 	s->tm[SVC_TM_STATE] = 0;
 	ops->cleanup(s);
+	if (asked && s->unhealthy_stop) {
+		/* stopped for on_unhealthy=restart: a failure, under the restart budget */
+		s->unhealthy_stop = false;
+		set_reason(s, "unhealthy");
+		if (s->want_up && !shutting && !s->remove_pending) {
+			s->restart_pending = false;
+			s->unhealthy_stop = true; /* read by fail_or_backoff */
+			fail_or_backoff(s, true);
+			s->unhealthy_stop = false;
+		} else
+			set_state(s, SVC_EXITED);
+		return 0;
+	}
 	if (asked) {
 		if (strcmp(s->reason, "oom"))
 			set_reason(s, "stopped");
@@ -518,6 +533,14 @@ static int a_spawn_restart(struct svc *s, int arg, struct cabin_err *e)
 	return 0;
 }
 
+static int a_unhealthy(struct svc *s, int arg, struct cabin_err *e)
+{
+	s->unhealthy_stop = true;
+	set_reason(s, "unhealthy");
+	begin_stop(s);
+	return 0;
+}
+
 static int a_backoff_over(struct svc *s, int arg, struct cabin_err *e)
 {
 	s->restarts++;
@@ -535,17 +558,17 @@ static int a_deps(struct svc *s, int arg, struct cabin_err *e)
 /* rows: state; columns: event */
 // clang-format off
 static action *const table[SVC_NSTATE][SVC_NEV] = {
-	/*               START          STOP           RESTART         KILL      PAUSE     RESUME    EXIT    TIMER           DEPS    UP    FAIL */
-	[SVC_DEFINED] = { a_start,      a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop },
-	[SVC_STARTING] = { a_deps,      a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_deps,         a_deps, a_nop, a_nop },
-	[SVC_RUNNING] = { a_nop,        a_stop,        a_restart_live, a_kill,   a_pause,  a_refuse, a_exit, a_nop,          a_nop,  a_nop, a_nop },
-	[SVC_STOPPING] = { a_start_later, a_stop_again, a_start_later, a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop,  a_nop, a_nop },
-	[SVC_EXITED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop },
-	[SVC_PAUSED] = { a_nop,         a_stop,        a_restart_live, a_kill,   a_nop,    a_resume, a_exit, a_nop,          a_nop,  a_nop, a_nop },
-	[SVC_BACKOFF] = { a_start_now,  a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_backoff_over, a_nop,  a_nop, a_nop },
-	[SVC_FAILED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop },
-	[SVC_SPAWNING] = { a_nop,       a_spawn_stop,  a_spawn_restart, a_kill,  a_refuse, a_refuse, a_spawn_died, a_spawn_timeout, a_nop, a_up, a_spawn_fail },
-	[SVC_KILLING] = { a_start_later, a_stop_again, a_start_later,  a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop,  a_nop, a_nop },
+	/*               START          STOP           RESTART         KILL      PAUSE     RESUME    EXIT    TIMER           DEPS    UP    FAIL   UNHEALTHY */
+	[SVC_DEFINED] = { a_start,      a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop, a_nop },
+	[SVC_STARTING] = { a_deps,      a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_deps,         a_deps, a_nop, a_nop, a_nop },
+	[SVC_RUNNING] = { a_nop,        a_stop,        a_restart_live, a_kill,   a_pause,  a_refuse, a_exit, a_nop,          a_nop,  a_nop, a_nop, a_unhealthy },
+	[SVC_STOPPING] = { a_start_later, a_stop_again, a_start_later, a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop,  a_nop, a_nop, a_nop },
+	[SVC_EXITED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop, a_nop },
+	[SVC_PAUSED] = { a_nop,         a_stop,        a_restart_live, a_kill,   a_nop,    a_resume, a_exit, a_nop,          a_nop,  a_nop, a_nop, a_nop },
+	[SVC_BACKOFF] = { a_start_now,  a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_backoff_over, a_nop,  a_nop, a_nop, a_nop },
+	[SVC_FAILED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop, a_nop },
+	[SVC_SPAWNING] = { a_nop,       a_spawn_stop,  a_spawn_restart, a_kill,  a_refuse, a_refuse, a_spawn_died, a_spawn_timeout, a_nop, a_up, a_spawn_fail, a_nop },
+	[SVC_KILLING] = { a_start_later, a_stop_again, a_start_later,  a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop,  a_nop, a_nop, a_nop },
 };
 // clang-format on
 
@@ -578,6 +601,16 @@ int svc_event(struct svc *s, enum svc_event ev, int arg, struct cabin_err *e)
 		depth--;
 	}
 	return r;
+}
+
+void svc_deps_kick(void)
+{
+	kick = true;
+	if (!depth) {
+		depth++;
+		kick_dependents();
+		depth--;
+	}
 }
 
 static const enum svc_event tm_event[SVC_NTM] = { [SVC_TM_STATE] = SVC_EV_TIMER };

@@ -23,6 +23,7 @@
 #include "cabin/conf.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
+#include "cabin/health.h"
 #include "cabin/loop.h"
 #include "cabin/net.h"
 #include "cabin/portproxy.h"
@@ -225,7 +226,7 @@ static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 		up = (loop_now_ms() - s->started_ms) / 1000;
 	ctl_reply_kv(rp, "name", "%s", s->name);
 	ctl_reply_kv(rp, "state", "%s", svc_state_name(s->state));
-	ctl_reply_kv(rp, "health", "%s", "none");
+	ctl_reply_kv(rp, "health", "%s", health_name(s));
 	ctl_reply_kv(rp, "pid", "%d", (int)s->pid);
 	ctl_reply_kv(rp, "ip", "%s", ip);
 	ctl_reply_kv(rp, "restarts", "%d", s->restarts);
@@ -334,6 +335,13 @@ static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
 	}
 	c = s->c;
 	kv_svc(rp, s);
+	if (s->c && s->c->health != CONF_HEALTH_NONE) {
+		/* the last probe: failures in a row, its output (4 KiB at most), STATUS= */
+		ctl_reply_kv(rp, "health_fails", "%d", s->health_fails);
+		ctl_reply_kv(rp, "health_output", "%s", health_output(s));
+		if (health_status_text(s)[0])
+			ctl_reply_kv(rp, "status_text", "%s", health_status_text(s));
+	}
 	ctl_reply_kv_end(rp);
 	inspect_line(rp, "reason_time", "%llu.%03u", (unsigned long long)(s->reason_ts_ms / 1000),
 		     (unsigned)(s->reason_ts_ms % 1000));

@@ -23,6 +23,9 @@ struct spawn_opts {
 	/* an O_PATH fd of a host file bound read-only over the container's /etc/hosts, or
 	 * -1: opened by the caller, so a userns container needs no way into RUNDIR */
 	int hosts_fd;
+	/* "K=V" added to the container's environment (NOTIFY_SOCKET, WATCHDOG_USEC); the
+	 * strings must outlive the clone (the child reads its copy) */
+	const char *env_extra[3];
 };
 
 struct spawn {
@@ -42,6 +45,17 @@ int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		struct cabin_err *e);
 int spawn_finish(struct spawn *sp, struct cabin_err *e);
 void spawn_abort(struct spawn *sp);
+
+/* Run cmd inside the running container c whose init is `init` (health probes; exec): a
+ * helper child joins c's cgroup and every namespace of init (pidfd setns), forks cmd
+ * into them as a process group of its own, which becomes c's identity exactly as a start
+ * does (user, stdio from o->stdio, rlimits, bounding set, caps, no_new_privs, workdir,
+ * env) and execs. The helper waits at most timeout_ms, then kills the group; it always
+ * kills what is left of the group when cmd ends, and exits with cmd's status (128+N for
+ * a signal, 124 timeout, 125 could not enter, 126/127 as a shell). Returns the helper's
+ * pid, a child of the caller to reap, or -errno. Never waits. */
+pid_t spawn_enter(const struct conf_ctr *c, const struct spawn_opts *o, pid_t init,
+		  const char *const *cmd, uint32_t timeout_ms, struct cabin_err *e);
 
 /* Start container c in the foreground (cabin run): spawn_begin, then wait for the exec
  * pipe at most CONFIG_START_TIMEOUT_MS. On success the child has exec'd its command (or the start

@@ -42,11 +42,12 @@ enum svc_event {
 	SVC_EV_KILL,
 	SVC_EV_PAUSE,
 	SVC_EV_RESUME,
-	SVC_EV_EXIT,  /* the container init was reaped */
-	SVC_EV_TIMER, /* its deadline passed */
-	SVC_EV_DEPS,  /* a dependency changed state: look again */
-	SVC_EV_UP,    /* the exec pipe closed: the command runs */
-	SVC_EV_FAIL,  /* the child reported a failed step (message in e) */
+	SVC_EV_EXIT,	  /* the container init was reaped */
+	SVC_EV_TIMER,	  /* its deadline passed */
+	SVC_EV_DEPS,	  /* a dependency changed state: look again */
+	SVC_EV_UP,	  /* the exec pipe closed: the command runs */
+	SVC_EV_FAIL,	  /* the child reported a failed step (message in e) */
+	SVC_EV_UNHEALTHY, /* on_unhealthy=restart: stop it, then restart it as a failure */
 	SVC_NEV
 };
 
@@ -65,6 +66,16 @@ struct svc {
 	bool manual_stop;     /* stopped by `stop`: unless-stopped stays down */
 	bool restart_pending; /* start again once the stop completes */
 	bool remove_pending;  /* free the slot once it is down */
+	bool unhealthy_stop;  /* stopping because it is unhealthy: restart as a failure */
+
+	/* health (health.c keeps the probe; this is what everything else reads) */
+	enum svc_health {
+		SVC_HEALTH_NONE,
+		SVC_HEALTH_STARTING,
+		SVC_HEALTH_HEALTHY,
+		SVC_HEALTH_UNHEALTHY
+	} health;
+	int health_fails; /* consecutive failed probes */
 
 	pid_t pid; /* container init, 0 when none */
 	struct spawn sp;
@@ -132,6 +143,9 @@ void svc_free(struct svc *s);
 int svc_event(struct svc *s, enum svc_event ev, int arg, struct cabin_err *e);
 /* Deliver the event of every timer slot that passed (SVC_TM_STATE: SVC_EV_TIMER). */
 void svc_timers(void);
+/* Something a dependency waits for changed outside an event (a container became
+ * healthy): look at the waiting dependents again. */
+void svc_deps_kick(void);
 /* Earliest deadline of all, 0 if none: the daemon arms one timerfd with it. */
 uint64_t svc_next_deadline(void);
 

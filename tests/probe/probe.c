@@ -16,7 +16,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
 #include <sys/inotify.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/mman.h>
@@ -515,6 +517,25 @@ static int cmd_conns(const char *ip, int port, int n)
 	return 0;
 }
 
+/* notify MSG: send MSG to $NOTIFY_SOCKET (sd_notify; '@' = abstract) */
+static int cmd_notify(const char *m)
+{
+	const char *ns = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t l = ns ? strlen(ns) : 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	if (!ns || l >= sizeof(a.sun_path) || fd < 0)
+		return fail("notify", ns ? ns : "no NOTIFY_SOCKET");
+	memcpy(a.sun_path, ns, l);
+	if (a.sun_path[0] == '@')
+		a.sun_path[0] = 0;
+	if (sendto(fd, m, strlen(m), 0, (struct sockaddr *)&a,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + l)) < 0)
+		return fail("sendto", ns);
+	return 0;
+}
+
 /* tcpserve PORT: one process, a backlog of 1024, answering each connection's first
  * bytes with "hello-from-probe" and closing: a server that is not the bottleneck when
  * hundreds of clients connect at once (busybox httpd listens with a backlog of 9). */
@@ -606,6 +627,8 @@ int main(int argc, char **argv)
 		return cmd_udpecho(atoi(a));
 	if (!strcmp(c, "udpask") && a && argc > 4)
 		return cmd_udpask(a, atoi(argv[3]), argv[4]);
+	if (!strcmp(c, "notify") && a)
+		return cmd_notify(a);
 	if (!strcmp(c, "tcpserve") && a)
 		return cmd_tcpserve(atoi(a));
 	if (!strcmp(c, "conns") && a && argc > 4)

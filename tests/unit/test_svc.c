@@ -206,6 +206,33 @@ static void on_failure_looks_at_status(void **st)
 	assert_int_equal(b->state, SVC_BACKOFF);
 }
 
+/* on_unhealthy=restart: stop with the stop signal, then restart as a failure under the
+ * restart budget, even with restart=no; a manual stop meanwhile wins */
+static void unhealthy_restarts(void **st)
+{
+	struct svc *s = started(mk(0, "a", CONF_RESTART_NO, 0));
+
+	svc_event(s, SVC_EV_UNHEALTHY, 0, NULL);
+	assert_int_equal(s->state, SVC_STOPPING);
+	assert_string_equal(s->reason, "unhealthy");
+	svc_event(s, SVC_EV_EXIT, 15, NULL);
+	assert_int_equal(s->state, SVC_BACKOFF);
+	assert_string_equal(s->reason, "unhealthy");
+	now = s->tm[SVC_TM_STATE];
+	svc_timers();
+	assert_int_equal(s->state, SVC_RUNNING);
+	assert_int_equal(s->restarts, 1);
+	svc_event(s, SVC_EV_UNHEALTHY, 0, NULL);
+	svc_event(s, SVC_EV_STOP, 0, NULL);
+	svc_event(s, SVC_EV_EXIT, 15, NULL);
+	assert_int_equal(s->state, SVC_EXITED);
+	/* a paused container is never judged */
+	s = started(mk(1, "b", CONF_RESTART_ALWAYS, 0));
+	svc_event(s, SVC_EV_PAUSE, 0, NULL);
+	svc_event(s, SVC_EV_UNHEALTHY, 0, NULL);
+	assert_int_equal(s->state, SVC_PAUSED);
+}
+
 static void on_failure_gives_up(void **st)
 {
 	struct svc *s = started(mk(0, "a", CONF_RESTART_ON_FAILURE, 2));
@@ -540,6 +567,7 @@ int main(void)
 		cmocka_unit_test_setup(always_backs_off_and_resets, setup),
 		cmocka_unit_test_setup(on_failure_looks_at_status, setup),
 		cmocka_unit_test_setup(on_failure_gives_up, setup),
+		cmocka_unit_test_setup(unhealthy_restarts, setup),
 		cmocka_unit_test_setup(restart_no, setup),
 		cmocka_unit_test_setup(stop_then_kill_after_timeout, setup),
 		cmocka_unit_test_setup(restart_from_any_state, setup),
