@@ -52,6 +52,7 @@ static const struct cmd cmds[] = {
 	{ "logs", "fn", 1, 1, K_LOGS, false, "logs [-f] [-n LINES] NAME" },
 	{ "stats", "", 0, 1, K_STATS, false, "stats [--no-stream] [-o table|kv|json] [NAME]" },
 	{ "inspect", "", 1, 1, K_INSPECT, false, "inspect [-o kv|json] NAME" },
+	{ "status", "", 0, 0, K_INSPECT, false, "status [-o kv|json]" },
 	{ "scale", "", 2, 2, K_PLAIN, false, "scale NAME N" },
 	{ "deploy", "", 1, 1, K_PLAIN, false, "deploy FILE" },
 	{ "reload", "", 0, 0, K_PLAIN, false, "reload" },

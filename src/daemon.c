@@ -30,12 +30,14 @@
 #include "cabin/ctl.h"
 #include "cabin/err.h"
 #include "cabin/health.h"
+#include "cabin/ladder.h"
 #include "cabin/loop.h"
 #include "cabin/net.h"
 #include "cabin/portfwd.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
+#include "cabin/watchdog.h"
 #include "daemon_int.h"
 
 /* Test hooks: tests/alloc/count.c provides strong definitions that arm and read an
@@ -116,16 +118,17 @@ static void net_down(void)
  * so in the log, once per start-up and reload (each goes when its feature lands). */
 void daemon_warn_unbuilt(const struct conf *c)
 {
-	if (c->watchdog)
-		daemon_log("cabin: watchdog=%s: not implemented yet; not opened", c->watchdog);
 	for (int i = 0; i < c->nctr; i++) {
 		const struct conf_ctr *t = &c->ctr[i];
 
 		if (t->nport && t->net != CONF_NET_BRIDGE)
 			daemon_log("cabin: %s: port= needs net=bridge; nothing is published",
 				   t->name);
-		if (t->critical)
-			daemon_log("cabin: %s: critical=: not implemented yet", t->name);
+		if (t->critical && !c->watchdog)
+			daemon_log(
+				"cabin: %s: critical=yes without watchdog=: a critical failure is "
+				"logged, nothing resets the device (init mode is not built yet)",
+				t->name);
 	}
 }
 
@@ -261,6 +264,14 @@ static void run(void)
 		effects_sync_ports();
 		if (have_cg) /* a group added to the cleaner by a handler: its next retry */
 			gc_next = cgroup_gc_step(&cg, loop_now_ms(), effects_gc_warn);
+		{
+			/* a complete iteration: the watchdog is fed here and only here (I2),
+			 * and only while every critical container is within its budget */
+			char why[160];
+			bool ok = ladder_ok(why, sizeof(why));
+
+			watchdog_iteration(loop_now_ms(), ok, why);
+		}
 		if (shutting) {
 			if (!svc_shutdown_step())
 				done = true;
@@ -411,6 +422,8 @@ int daemon_main(int argc, char **argv)
 	if (loop_add(ctl_fd, EPOLLIN, on_ctl, NULL, &e) < 0)
 		goto fail;
 	watch_rundir();
+	if (cur->watchdog) /* opened once, before any container: the fd is CLOEXEC */
+		watchdog_open(cur->watchdog, cur->watchdog_timeout_s, daemon_log);
 
 	/* 5. the table: one slot per instance; leftovers of a crashed daemon go first */
 	svc_setup(&effects_ops);

@@ -27,6 +27,7 @@
 #include "cabin/portfwd.h"
 #include "cabin/portproxy.h"
 #include "cabin/health.h"
+#include "cabin/ladder.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
@@ -372,6 +373,7 @@ static void effects_changed(struct svc *s)
 {
 	stream_changed(s);
 	health_track(s);
+	ladder_track(s);
 }
 
 const struct svc_ops effects_ops = {

@@ -30,6 +30,7 @@
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
 #include "cabin/util.h"
+#include "cabin/watchdog.h"
 #include "daemon_int.h"
 
 static void scaled_set(const char *section, int n);
@@ -828,11 +829,32 @@ static void v_debug(struct ctl_req *r, struct ctl_reply *rp)
 	ctl_reply_end(rp, 0, NULL);
 }
 
+/* the daemon as a whole: version, containers, the watchdog */
+static void v_status(struct ctl_req *r, struct ctl_reply *rp)
+{
+	int n = 0, up = 0;
+
+	for (int i = 0; i < SVC_MAX; i++)
+		if (svc_tab[i].used) {
+			n++;
+			up += svc_tab[i].state == SVC_RUNNING;
+		}
+	ctl_reply_kv(rp, "version", "%s", CABIN_VERSION);
+	ctl_reply_kv(rp, "pid", "%d", (int)getpid());
+	ctl_reply_kv(rp, "config", "%s", conf_path);
+	ctl_reply_kv(rp, "containers", "%d", n);
+	ctl_reply_kv(rp, "running", "%d", up);
+	watchdog_kv(rp);
+	ctl_reply_kv_end(rp);
+	ctl_reply_end(rp, 0, NULL);
+}
+
 void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 {
 	const char *v = r->argc ? r->argv[0] : "";
 
-	if (shutting && strcmp(v, "ps") && strcmp(v, "debug") && strcmp(v, "events")) {
+	if (shutting && strcmp(v, "ps") && strcmp(v, "debug") && strcmp(v, "events") &&
+	    strcmp(v, "status")) {
 		ctl_reply_end(rp, EXIT_REFUSED, "shutting down");
 		return;
 	}
@@ -872,6 +894,8 @@ void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		v_shutdown(r, rp);
 	else if (!strcmp(v, "debug"))
 		v_debug(r, rp);
+	else if (!strcmp(v, "status"))
+		v_status(r, rp);
 	else if (!strcmp(v, "exec"))
 		ctl_reply_end(rp, EXIT_REFUSED, "exec: not supported by this daemon yet");
 	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt"))
