@@ -26,7 +26,7 @@ mkdir -p "$T/data/db" "$T/data/www"
 echo "<h1>cabin demo</h1>" > "$T/data/www/index.html"
 sed -e "s|/var/lib/cabin-data/|$T/data/|g" -e "s|/var/lib/cabin/|$T/lib/|g" \
 	-e '/^watchdog/d' -e 's/nc -lk /nc -ll /' "$TOP/rootfs/etc/cabin.conf" > "$T/cabin.conf"
-export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf
+export CABIN_RUNDIR=$T/run CABIN_CONF=$T/cabin.conf CABIN_STATE_DIR=$T/state
 
 echo "== cabin check"
 "$CABIN" check || exit 1

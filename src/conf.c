@@ -43,6 +43,10 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(CGROUP, "cgroup", KG)                       \
 	X(CGROUP_PARENT, "cgroup_parent", KG)         \
 	X(ON_BOOT_LOOP, "on_boot_loop", KG)           \
+	X(STATE_DIR, "state_dir", KG)                 \
+	X(BOOT_LIMIT, "boot_limit", KG)               \
+	X(BOOT_WINDOW, "boot_window", KG)             \
+	X(GOOD_AFTER, "good_after", KG)               \
 	X(ROOTFS, "rootfs", KC)                       \
 	X(CMD, "cmd", KC)                             \
 	X(ENV, "env", KC | KR)                        \
@@ -312,7 +316,10 @@ void conf_init(struct conf *c)
 	c->stop_timeout_ms = 10000;
 	c->shutdown_timeout_ms = 30000;
 	c->cgroup = CONF_CGROUP_AUTO;
-	c->on_boot_loop = CONF_BOOTLOOP_NONE;
+	c->on_boot_loop = CONF_BOOTLOOP_GOOD;
+	c->boot_limit = 3;
+	c->boot_window_ms = 10 * 60 * 1000;
+	c->good_after_ms = 5 * 60 * 1000;
 }
 
 static void ctr_defaults(struct pstate *ps, struct conf_ctr *t)
@@ -1141,9 +1148,28 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		break;
 	}
 	case K_ON_BOOT_LOOP:
-		e = get_enum(ps, key, v, "none|stop|halt");
+		e = get_enum(ps, key, v, "none|stop|halt|known-good");
 		if (e >= 0)
 			c->on_boot_loop = e;
+		break;
+	case K_STATE_DIR: {
+		const char *why = path_problem(v);
+
+		if (why)
+			bad(ps, key, v, "%s", why);
+		else
+			c->state_dir = pstr(ps, v, strlen(v));
+		break;
+	}
+	case K_BOOT_LIMIT:
+		if (get_uint(ps, key, v, 1, 1000, &u))
+			c->boot_limit = (uint32_t)u;
+		break;
+	case K_BOOT_WINDOW:
+		get_dur(ps, key, v, 1000, 24u * 3600 * 1000, &c->boot_window_ms);
+		break;
+	case K_GOOD_AFTER:
+		get_dur(ps, key, v, 100, 24u * 3600 * 1000, &c->good_after_ms);
 		break;
 	}
 }
@@ -1424,6 +1450,8 @@ static void ps_begin(struct pstate *ps, struct conf *c, const char *name, struct
 		ps->arena_reported = true;
 	}
 	ps->global_ok = c->nfiles == 0;
+	if (c->nfiles < CONFIG_CONF_MAX_FILES)
+		c->files[c->nfiles] = ps->file;
 	c->nfiles++;
 }
 

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cabin/bootloop.h"
 #include "cabin/cgroup.h"
 #include "cabin/cli.h"
 #include "cabin/conf.h"
@@ -254,8 +255,12 @@ static void run(void)
 	bool forced = false;
 
 	while (!done) {
-		uint64_t dl =
-			earliest(earliest(svc_next_deadline(), gc_next), health_next_deadline());
+		/* the loop sleeps until the earliest deadline of all: state timers, the
+		 * cleaner, health probes, the watchdog's feed, the end of good_after */
+		uint64_t dl = earliest(earliest(svc_next_deadline(), gc_next),
+				       earliest(health_next_deadline(), watchdog_next_deadline()));
+
+		dl = earliest(dl, bootloop_next_deadline());
 
 		if (shutting)
 			dl = earliest(dl, shutdown_deadline);
@@ -271,6 +276,7 @@ static void run(void)
 			bool ok = ladder_ok(why, sizeof(why));
 
 			watchdog_iteration(loop_now_ms(), ok, why);
+			bootloop_tick(loop_now_ms(), ok && ladder_all_good());
 		}
 		if (shutting) {
 			if (!svc_shutdown_step())
@@ -344,6 +350,8 @@ static void usage(int fd)
 	fdprintf(fd, "usage: cabin daemon [-c FILE] [-r RUNDIR]\n");
 }
 
+static enum boot_action boot;
+
 int daemon_main(int argc, char **argv)
 {
 	struct conf_diag d = { .report = report_stderr };
@@ -393,11 +401,26 @@ int daemon_main(int argc, char **argv)
 		close(fd);
 	}
 
-	/* 3. the config: any error and we do not start */
-	if (conf_load(cur, conf_path, conf_dir, &d) < 0 || d.nerr) {
-		fdprintf(2, "cabin: %s: %d error%s, not starting\n", conf_path, d.nerr,
-			 d.nerr == 1 ? "" : "s");
-		return EXIT_REFUSED;
+	/* 3. the config: any error and we do not start, unless a known-good copy is saved;
+	 *    this boot is counted, and a boot loop runs the known-good copy (bootloop.c) */
+	{
+		static char good_file[300], good_dir[300];
+		bool ok = conf_load(cur, conf_path, conf_dir, &d) >= 0 && !d.nerr;
+
+		boot = bootloop_start(cur, ok, good_file, good_dir, sizeof(good_file));
+		if (boot == BOOT_KNOWN_GOOD) {
+			struct conf_diag gd = { .report = report_stderr };
+
+			if (conf_load(cur, good_file, good_dir, &gd) < 0 || gd.nerr) {
+				fdprintf(2, "cabin: the known-good copy %s has errors too\n",
+					 good_file);
+				return EXIT_REFUSED;
+			}
+		} else if (!ok) {
+			fdprintf(2, "cabin: %s: %d error%s, not starting\n", conf_path, d.nerr,
+				 d.nerr == 1 ? "" : "s");
+			return EXIT_REFUSED;
+		}
 	}
 
 	/* 4. signals, epoll, timer; cgroups; the control FIFO */
@@ -439,7 +462,7 @@ int daemon_main(int argc, char **argv)
 
 	/* 6. autostart, in dependency order (svc.c holds a dependent in `starting`
 	 *    until what it depends on runs) */
-	for (int i = 0; i < SVC_MAX; i++) {
+	for (int i = 0; i < SVC_MAX && boot != BOOT_STOP; i++) {
 		struct svc *s = &svc_tab[i];
 
 		if (!s->used || !s->c || !s->c->autostart)

@@ -80,3 +80,23 @@ bool ladder_ok(char *why, size_t n)
 	}
 	return true;
 }
+
+bool ladder_all_good(void)
+{
+	char why[8];
+
+	if (shutting || !ladder_ok(why, sizeof(why)))
+		return false;
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *s = &svc_tab[i];
+
+		if (!s->used || !s->c || !s->want_up)
+			continue;
+		if (s->state == SVC_EXITED && !strcmp(s->reason, "exit:0"))
+			continue;
+		if (s->state != SVC_RUNNING ||
+		    (s->c->health != CONF_HEALTH_NONE && s->health != SVC_HEALTH_HEALTHY))
+			return false;
+	}
+	return true;
+}

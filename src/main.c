@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Mode dispatch: init, daemon, run, check, and the client commands. Owns the command
  * line of the binary; does no work of its own beyond `check`. */
+#include <fcntl.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -110,6 +111,11 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	base = base ? base + 1 : argv[0];
+	/* fds 0-2 always open: a closed one would be taken by the next open() (a client's
+	 * reply FIFO, a socket) and then passed on as a container's stdio */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR | O_NOCTTY) != fd)
+			break;
 	/* Installed as /sbin/init, or PID 1 without an explicit mode: init mode. An explicit
 	 * `run`, `daemon` or `check` wins over being PID 1 (`unshare --pid --fork cabin
 	 * daemon`, the first process of a container); anything else the kernel passes

@@ -349,9 +349,11 @@ static void init_once(void)
 	done = true;
 	for (int i = 0; i < PORTFWD_MAX; i++)
 		lsn[i].fd = lsn[i].owner = -1;
-	for (int i = 0; i < CONFIG_PROXY_CONNS; i++) {
+	for (int i = 0; i < CONFIG_PROXY_CONNS; i++) { /* all -1: nothing to close yet */
 		conns[i].l = -1;
-		conn_close(&conns[i]);
+		conns[i].fd[0] = conns[i].fd[1] = -1;
+		for (int j = 0; j < 2; j++)
+			conns[i].pipe[j][0] = conns[i].pipe[j][1] = -1;
 	}
 }
 

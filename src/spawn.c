@@ -422,7 +422,7 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 	if (o->cg && o->cg->version == 2)
 		flags |= CLONE_NEWCGROUP;
 	/* the container's group first: our own write, while we still see the host's tree */
-	if (o->cg && cgroup_attach(o->cg, c->name, getpid(), &ce) < 0)
+	if (o->cg && cgroup_attach(o->cg, c->name, 0, &ce) < 0)
 		goto fail;
 	pfd = (int)syscall(SYS_pidfd_open, init, 0);
 	if (pfd < 0 || setns(pfd, flags) < 0) {
@@ -633,7 +633,13 @@ int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		 * container (B8). Armed before the go byte, so a parent that died earlier
 		 * shows as EOF on the pipe. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		/* wait until the parent placed us in the cgroup and wrote the id maps */
+		/* Into our group, by our own write ("0": ourselves; getpid() is 1 in our new
+		 * pid namespace), only now that every inherited fd is closed: a group frozen
+		 * from outside catches us holding nothing of the parent's. And the v1 write,
+		 * which waits for an RCU grace period (~15 ms), is ours, not the daemon's. */
+		if (o->cg && cgroup_attach(o->cg, sp->cgname, 0, &ce) < 0)
+			child_fail(ep[1], &ce);
+		/* wait until the parent wrote the id maps and set up the network */
 		if (read(go[0], &b, 1) != 1)
 			_exit(125);
 		close(go[0]);
@@ -651,8 +657,6 @@ int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 	go[0] = ep[1] = -1;
 	sp->pid = pid;
 
-	if (o->cg && (r = cgroup_attach(o->cg, sp->cgname, pid, e)) < 0)
-		goto out_child;
 	if ((flags & CLONE_NEWUSER) && (r = write_idmaps(pid, o->id_base, e)) < 0) {
 		char self[16];
 		ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cabin/bootloop.h"
 #include "cabin/cgroup.h"
 #include "cabin/cli.h"
 #include "cabin/conf.h"
@@ -802,6 +803,7 @@ int verbs_reload(struct ctl_reply *rp)
 	/* apply() cleared the flag for what the files define now */
 	daemon_log("cabin: reloaded %s", conf_path);
 	daemon_warn_unbuilt(cur);
+	bootloop_config_changed(cur); /* judged (and saved when good) from now */
 	return 0;
 }
 
@@ -845,6 +847,7 @@ static void v_status(struct ctl_req *r, struct ctl_reply *rp)
 	ctl_reply_kv(rp, "containers", "%d", n);
 	ctl_reply_kv(rp, "running", "%d", up);
 	watchdog_kv(rp);
+	bootloop_kv(rp);
 	ctl_reply_kv_end(rp);
 	ctl_reply_end(rp, 0, NULL);
 }

@@ -56,7 +56,7 @@ struct cgroup_limits {
  * missing is an error; pids and io weight are skipped silently when unavailable. */
 int cgroup_create(const struct cgroup_sys *s, const char *name, const struct cgroup_limits *c,
 		  struct cabin_err *e);
-/* Move pid into the container's group(s). */
+/* Move pid (0: the caller itself) into the container's group(s). */
 int cgroup_attach(const struct cgroup_sys *s, const char *name, pid_t pid, struct cabin_err *e);
 /* v2: an O_DIRECTORY fd of the container group for clone3(CLONE_INTO_CGROUP), or -1
  * (v1, or the open failed; errno is set). The caller closes it. */

@@ -27,7 +27,12 @@ enum conf_health { CONF_HEALTH_NONE, CONF_HEALTH_EXEC, CONF_HEALTH_TCP, CONF_HEA
 enum conf_unhealthy { CONF_UNHEALTHY_RESTART, CONF_UNHEALTHY_NONE, CONF_UNHEALTHY_REBOOT };
 enum conf_log { CONF_LOG_RING, CONF_LOG_CONSOLE, CONF_LOG_FILE, CONF_LOG_NONE };
 enum conf_cgroup { CONF_CGROUP_AUTO, CONF_CGROUP_V1, CONF_CGROUP_V2 };
-enum conf_boot_loop { CONF_BOOTLOOP_NONE, CONF_BOOTLOOP_STOP, CONF_BOOTLOOP_HALT };
+enum conf_boot_loop {
+	CONF_BOOTLOOP_NONE,
+	CONF_BOOTLOOP_STOP,
+	CONF_BOOTLOOP_HALT,
+	CONF_BOOTLOOP_GOOD
+};
 
 struct conf_volume {
 	const char *src; /* absolute host path */
@@ -161,12 +166,19 @@ struct conf {
 	uint32_t stop_timeout_ms;     /* 10000 */
 	uint32_t shutdown_timeout_ms; /* 30000 */
 	enum conf_cgroup cgroup;
-	const char *cgroup_parent; /* NULL = the group cabin was started in */
-	enum conf_boot_loop on_boot_loop;
+	const char *cgroup_parent;	  /* NULL = the group cabin was started in */
+	enum conf_boot_loop on_boot_loop; /* default known-good */
+	const char *state_dir;		  /* persistent: boot counter, known-good config; NULL: the
+					   * default ($CABIN_STATE_DIR, else CONFIG_DEFAULT_LIBDIR) */
+	uint32_t boot_limit;		  /* 3 boots that never became good ... */
+	uint32_t boot_window_ms;	  /* ... within 10 min trip on_boot_loop */
+	uint32_t good_after_ms;		  /* 5 min all healthy: the config is good */
 
 	struct conf_ctr ctr[CONFIG_MAX_CONTAINERS]; /* instances of a section are adjacent */
 	int nctr;
 	int nfiles; /* buffers parsed; global keys only in the first */
+	const char *files[CONFIG_CONF_MAX_FILES]; /* their names, in order (the boot-loop
+						   * memory hashes and saves them) */
 
 	/* arena for every string above; private to conf*.c */
 	size_t arena_used;

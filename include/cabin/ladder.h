@@ -19,5 +19,8 @@
 void ladder_track(struct svc *s);
 /* rung 3: may the watchdog be fed? When not, why (one line) */
 bool ladder_ok(char *why, size_t n);
+/* rung 4's "good": the watchdog may be fed and every container that should run runs
+ * (healthy, when it has a check); one that exited 0 on its own counts as done */
+bool ladder_all_good(void);
 
 #endif

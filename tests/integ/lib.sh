@@ -10,6 +10,9 @@ R=${RESULTS:-$TOP/build/results}
 NAME=$(basename "$0" .sh)
 mkdir -p "$R"
 T=$(mktemp -d /tmp/cabin-$NAME.XXXXXX)
+# the daemon's persistent state (boot counter, known-good config) stays in the test's
+# directory: never the host's /var/lib/cabin
+export CABIN_STATE_DIR=$T/state
 pass=0 fail=0 skip=0
 CG_DIRS=""
 

@@ -150,6 +150,7 @@ t "wd hung: unhealthy and restarted" retry 400 sh -c "[ \"\$(\"$CABIN\" ps -a -o
 T1=$(date +%s%N)
 echo "  (hang to running again: $(((T1 - T0) / 1000000)) ms with health_interval=500ms health_retries=2)"
 
+t_out "the daemon's stdin is still what it was given (no fd 0 closed by mistake)" "^/dev/null$" readlink /proc/$DPID/fd/0
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
 t "no group left" sh -c "for d in \$CG_DIRS; do [ -z \"\$(find \$d -mindepth 1 -type d)\" ] || exit 1; done"

@@ -89,5 +89,25 @@ t "  fed again (a container the operator stopped does not count)" grows
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
 t_fail "never a magic close ('V')" grep -q V "$T/feeds"
+
+# an idle daemon (no probes, nothing happening) still wakes up to feed (the first
+# reader saw EOF when the first daemon closed the device: a new one)
+wait $RD 2>/dev/null
+cat "$T/wdt" >> "$T/feeds" &
+RD=$!
+cat > "$T/cabin.conf" <<CONF
+watchdog=$T/wdt
+watchdog_timeout=2s
+[idle]
+rootfs=$RF
+net=none
+cmd=/bin/sleep 1000
+CONF
+"$CABIN" daemon >> "$T/daemon.log" 2>&1 &
+DPID=$!
+t "idle daemon up" retry 100 sh -c "\"$CABIN\" ps -o kv | grep -q '^name=idle .*state=running'"
+t "  an idle loop feeds on its own timer" grows
+t "shutdown" "$CABIN" shutdown
+t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
 kill $RD 2>/dev/null
 t "no group left" sh -c "for d in \$CG_DIRS; do [ -z \"\$(find \$d -mindepth 1 -type d)\" ] || exit 1; done"
