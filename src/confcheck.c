@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "cabin/util.h"
 #include "cabin/conf.h"
 #include "conf_int.h"
 
@@ -157,14 +158,14 @@ static void check_net(struct conf *c, struct conf_diag *d)
 	char sub[INET_ADDRSTRLEN], ab[INET_ADDRSTRLEN];
 	int i, j, k;
 
-	inet_ntop(AF_INET, &c->subnet_addr, sub, sizeof(sub));
+	util_ip4_str(sub, &c->subnet_addr);
 	for (i = 0; i < c->nctr; i++) {
 		struct conf_ctr *x = &c->ctr[i];
 		uint32_t a = ntohl(x->ip.s_addr);
 
 		if (x->net != CONF_NET_BRIDGE || x->ip_auto)
 			continue;
-		inet_ntop(AF_INET, &x->ip, ab, sizeof(ab));
+		util_ip4_str(ab, &x->ip);
 		if ((a & mask) != net)
 			conf_report(d, x->file, x->ip_line, "ip %s is outside subnet %s/%d", ab,
 				    sub, c->subnet_prefix);

@@ -171,7 +171,7 @@ void rundir_hosts_write(const struct svc *s)
 
 		if (o->net != CONF_NET_BRIDGE || !o->ip.s_addr)
 			continue;
-		inet_ntop(AF_INET, &o->ip, ip, sizeof(ip));
+		util_ip4_str(ip, &o->ip);
 		n += snprintf(buf + n, sizeof(buf) - n, "%s\t%s%s%s\n", ip, o->name,
 			      strcmp(o->name, o->section) ? " " : "",
 			      strcmp(o->name, o->section) ? o->section : "");

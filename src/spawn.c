@@ -140,14 +140,14 @@ static int set_identity(const struct conf_ctr *c, uid_t uid, gid_t gid, const gi
 {
 	/* spawn_start writes "deny" to setgroups of a user namespace (so that no one in it
 	 * can drop a group to get around a negative permission): no supplementary groups */
-	if (!(CONFIG_USERNS && c->userns) && setgroups(ngroups, groups) < 0)
+	if (!(CONFIG_USERNS && c->userns) && syscall(SYS_setgroups, ngroups, groups) < 0)
 		return err_sys(e, "user: setgroups");
 	/* keep the permitted set across the uid change; drop_caps() sets it after */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "user: keepcaps");
-	if (setresgid(gid, gid, gid) < 0)
+	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
 		return err_sys(e, "user: setresgid %u", (unsigned)gid);
-	if (setresuid(uid, uid, uid) < 0)
+	if (syscall(SYS_setresuid, uid, uid, uid) < 0)
 		return err_sys(e, "user: setresuid %u", (unsigned)uid);
 	return 0;
 }
@@ -322,10 +322,11 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 		struct rlimit nofile = { c->rlimit_nofile, c->rlimit_nofile };
 		struct rlimit core = { 0, 0 };
 
-		if (c->rlimit_nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		/* prlimit64 itself: libc's setrlimit would broadcast to every thread */
+		if (c->rlimit_nofile && syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile, NULL) < 0)
 			return err_sys(e, "rlimit: nofile %llu",
 				       (unsigned long long)c->rlimit_nofile);
-		setrlimit(RLIMIT_CORE, &core);
+		syscall(SYS_prlimit64, 0, RLIMIT_CORE, &core, NULL);
 	}
 	umask(c->umask);
 
@@ -375,7 +376,10 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 		return err_sys(e, "setsid");
 	/* in a new user namespace we are still the host's uid, unmapped there: become its
 	 * root (host uid 100000) before creating anything */
-	if (CONFIG_USERNS && c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	/* raw syscalls for the ids: libc's wrappers would broadcast to every thread
+	 * (musl's __synccall, ~1 KB in the binary); we have one */
+	if (CONFIG_USERNS && c->userns &&
+	    (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0))
 		return err_sys(e, "userns: become root");
 	if (v2 && unshare(CLONE_NEWCGROUP) < 0)
 		return err_sys(e, "cgroup namespace");

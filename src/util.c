@@ -4,6 +4,7 @@
  * kernel file, and every descriptor is O_CLOEXEC and closed before returning. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -210,4 +211,12 @@ int util_each_entry(int dfd, void (*fn)(int dfd, const char *name, unsigned char
 				fn(dfd, de->name, de->type, ctx);
 		}
 	return n < 0 ? -errno : 0;
+}
+
+char *util_ip4_str(char *buf, const void *addr)
+{
+	const unsigned char *b = addr;
+
+	snprintf(buf, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	return buf;
 }

@@ -223,7 +223,7 @@ static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 	/* an address only while it exists: the container's eth0 lives with it */
 	if (s->c && s->c->ip.s_addr && s->c->net == CONF_NET_BRIDGE && svc_alive(s) &&
 	    s->state != SVC_SPAWNING)
-		inet_ntop(AF_INET, &s->c->ip, ip, sizeof(ip));
+		util_ip4_str(ip, &s->c->ip);
 	if ((s->state == SVC_RUNNING || s->state == SVC_PAUSED) && s->started_ms)
 		up = (loop_now_ms() - s->started_ms) / 1000;
 	ctl_reply_kv(rp, "name", "%s", s->name);

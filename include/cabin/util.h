@@ -52,4 +52,8 @@ bool util_ip4(const char *s, struct in_addr *a);
 int util_each_entry(int dfd, void (*fn)(int dfd, const char *name, unsigned char type, void *ctx),
 		    void *ctx);
 
+/* a.b.c.d of an IPv4 address (network order) into buf (16 bytes); returns buf. Not
+ * inet_ntop: that carries IPv6 formatting we never print (~700 bytes). */
+char *util_ip4_str(char *buf, const void *addr);
+
 #endif

@@ -109,7 +109,7 @@ t "create unsaved1" "$CABIN" create unsaved1 rootfs=$RF net=none "cmd=/bin/sleep
 t "start saved1" "$CABIN" start saved1
 t "reload keeps run-time containers" "$CABIN" reload
 t "unsaved1 still defined after reload" kv unsaved1
-t "saved1 still running after reload" is saved1 running
+t "saved1 still running after reload" retry 100 is saved1 running
 
 # -- persistence across a daemon restart
 t "shutdown" "$CABIN" shutdown
