@@ -61,3 +61,29 @@ for kind in none tcp notify exec; do
 	"$CABIN" shutdown > /dev/null
 	retry 400 sh -c "! kill -0 $DPID 2>/dev/null"
 done
+
+# a hang (SIGSTOP of the container's init) to running again, health_interval=1s
+# health_retries=3 health_timeout=1s, probing with wget (a tcp probe would not see it:
+# the kernel completes the handshake of a stopped process's listening socket)
+cat > "$T/cabin.conf" <<CONF
+[web]
+rootfs=$T/rootfs
+net=none
+cmd=/bin/httpd -f -p 80 -h /www
+health=exec:/bin/wget -q -T 1 -O /dev/null http://127.0.0.1/
+health_interval=1s
+health_timeout=1s
+health_retries=3
+stop_timeout=1s
+CONF
+"$CABIN" daemon > "$T/daemon.log" 2>&1 &
+DPID=$!
+retry 400 sh -c "\"$CABIN\" ps -o kv | grep -q '^name=web .*health=healthy'"
+P0=$("$CABIN" ps -o kv | sed -n 's/^name=web .* pid=\([0-9]*\).*/\1/p')
+kill -STOP "$P0"
+a=$(date +%s%N)
+retry 1000 sh -c "p=\$(\"$CABIN\" ps -o kv | sed -n 's/^name=web .*state=running.* pid=\([0-9]*\).*/\1/p'); [ -n \"\$p\" ] && [ \"\$p\" != $P0 ]"
+b=$(date +%s%N)
+echo "hang (SIGSTOP of the init) to running again, interval 1s x 3 retries, timeout 1s, stop_timeout 1s: $(((b - a) / 1000000)) ms"
+"$CABIN" shutdown > /dev/null
+retry 400 sh -c "! kill -0 $DPID 2>/dev/null"
