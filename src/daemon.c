@@ -60,6 +60,9 @@ struct cgroup_sys cg;
 bool have_cg;
 const char *conf_path, *conf_dir, *rundir;
 bool shutting;
+bool init_mode;			/* PID 1 (init.c) */
+int init_action = INIT_REBOOT;	/* what PID 1 does once everything is down */
+const char *init_cgroup_parent; /* v2 init: "/" (PID 1 sits in its own leaf) */
 char filebuf[CONFIG_CONF_ARENA_KB * 1024];
 
 int net_fd = -1;
@@ -215,9 +218,22 @@ static void on_signal(void *ctx, uint32_t events)
 		case SIGCHLD:
 			effects_reap();
 			break;
-		case SIGTERM:
-		case SIGINT:
+		case SIGTERM: /* init (SPEC §10, busybox init's table): TERM and INT reboot, */
+		case SIGINT:  /* USR1 halts, USR2 and PWR power off */
 		case SIGQUIT:
+		case SIGUSR1:
+		case SIGUSR2:
+		case SIGPWR:
+			if (!init_mode) {
+				if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+					daemon_shutdown();
+				break;
+			}
+			if (sig == SIGQUIT)
+				break;
+			init_action = sig == SIGUSR1			? INIT_HALT
+				      : sig == SIGUSR2 || sig == SIGPWR ? INIT_POWEROFF
+									: INIT_REBOOT;
 			daemon_shutdown();
 			break;
 		case SIGHUP: {
@@ -354,6 +370,12 @@ static enum boot_action boot;
 
 int daemon_main(int argc, char **argv)
 {
+	return daemon_body(argc, argv);
+}
+
+/* the daemon, and the loop of init mode (init.c calls it with init_mode set) */
+int daemon_body(int argc, char **argv)
+{
 	struct conf_diag d = { .report = report_stderr };
 	struct cabin_err e = { 0 };
 	const char *copt = NULL, *ropt = NULL;
@@ -369,14 +391,18 @@ int daemon_main(int argc, char **argv)
 			ropt = o.arg;
 			break;
 		case 'h':
+			if (init_mode)
+				break;
 			usage(1);
 			return EXIT_OK;
 		default:
+			if (init_mode) /* the kernel's leftovers (single, quiet, ...) */
+				break;
 			usage(2);
 			return EXIT_USAGE;
 		}
 	}
-	if (o.ind != argc) {
+	if (o.ind != argc && !init_mode) {
 		usage(2);
 		return EXIT_USAGE;
 	}
@@ -426,8 +452,14 @@ int daemon_main(int argc, char **argv)
 	/* 4. signals, epoll, timer; cgroups; the control FIFO */
 	if (loop_init(on_signal, on_timer, &e) < 0)
 		goto fail;
-	if (cgroup_init(&cg, cur->cgroup, cur->cgroup_parent, CONFIG_DEFAULT_CGROUP_MNT,
-			"/proc/self/cgroup", "/proc/self/mountinfo", &e) < 0) {
+	if (init_mode) { /* the machine's own name, once the config says it */
+		if (cur->hostname && sethostname(cur->hostname, strlen(cur->hostname)) < 0)
+			daemon_log("cabin init: hostname: %s", strerror(errno));
+	}
+	if (cgroup_init(&cg, cur->cgroup,
+			cur->cgroup_parent ? cur->cgroup_parent : init_cgroup_parent,
+			CONFIG_DEFAULT_CGROUP_MNT, "/proc/self/cgroup", "/proc/self/mountinfo",
+			&e) < 0) {
 		daemon_log("cabin: cgroups unavailable, running without: %s", e.msg);
 	} else {
 		/* our own group, exclusively: a second instance on this subtree is refused */
@@ -486,11 +518,5 @@ fail:
 	err_print(&e);
 	if (have_cg)
 		cgroup_disown(&cg);
-	return EXIT_REFUSED;
-}
-
-int init_main(int argc, char **argv)
-{
-	fdprintf(2, "cabin init: not implemented yet (use `cabin daemon` under another init)\n");
 	return EXIT_REFUSED;
 }

@@ -24,6 +24,12 @@ extern bool shutting;
 extern int net_fd; /* NETLINK_ROUTE, -1 while the bridge is not up */
 extern char filebuf[CONFIG_CONF_ARENA_KB * 1024];
 void daemon_shutdown(void);
+/* init mode (init.c): set before daemon_body; the action once everything is down */
+enum { INIT_REBOOT, INIT_HALT, INIT_POWEROFF };
+extern bool init_mode;
+extern int init_action;
+extern const char *init_cgroup_parent;
+int daemon_body(int argc, char **argv);
 void daemon_warn_unbuilt(const struct conf *c);
 /* the bridge, on the first net=bridge start: netlink socket, bridge up, ownership */
 int daemon_net_up(struct cabin_err *e);

@@ -111,17 +111,20 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	base = base ? base + 1 : argv[0];
+	/* Installed as /sbin/init, or PID 1 without an explicit mode: init mode (which puts
+	 * the console on fds 0-2 itself). An explicit `run`, `daemon` or `check` wins over
+	 * being PID 1 (`unshare --pid --fork cabin daemon`, the first process of a
+	 * container); anything else the kernel passes (`single`, `quiet`, ...) is not a
+	 * cabin mode and means init. */
+	if (CONFIG_INIT && (!strcmp(base, "init") || (getpid() == 1 && !explicit_mode(argc, argv))))
+		return init_main(argc, argv);
+	if (CONFIG_INIT && argc > 1 && !strcmp(argv[1], "init"))
+		return init_main(argc - 1, argv + 1);
 	/* fds 0-2 always open: a closed one would be taken by the next open() (a client's
 	 * reply FIFO, a socket) and then passed on as a container's stdio */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR | O_NOCTTY) != fd)
 			break;
-	/* Installed as /sbin/init, or PID 1 without an explicit mode: init mode. An explicit
-	 * `run`, `daemon` or `check` wins over being PID 1 (`unshare --pid --fork cabin
-	 * daemon`, the first process of a container); anything else the kernel passes
-	 * (`single`, `quiet`, ...) is not a cabin mode and means init. */
-	if (CONFIG_INIT && (!strcmp(base, "init") || (getpid() == 1 && !explicit_mode(argc, argv))))
-		return init_main(argc, argv);
 
 	if (argc < 2) {
 		usage(2);
@@ -142,7 +145,5 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "daemon"))
 		return daemon_main(argc - 1, argv + 1);
-	if (CONFIG_INIT && !strcmp(cmd, "init"))
-		return init_main(argc - 1, argv + 1);
 	return client_main(argc - 1, argv + 1);
 }

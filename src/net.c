@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,6 +39,28 @@ void net_host_ifname(const char *ctr, char out[NET_IFNAME_MAX + 1])
 	for (const char *p = ctr; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
 	snprintf(out, NET_IFNAME_MAX + 1, "cb-%.6s-%05x", ctr, h & 0xfffff);
+}
+
+/* lo up: every container's namespace, and the machine's own in init mode; plain
+ * ioctls, in every build */
+int net_lo_up(struct cabin_err *e)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r = 0;
+
+	if (s < 0)
+		return err_sys(e, "lo up: socket");
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		r = err_sys(e, "lo up: get flags");
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+			r = err_sys(e, "lo up: set flags");
+	}
+	close(s);
+	return r;
 }
 
 #if CONFIG_NET

@@ -50,26 +50,6 @@ static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/us
 
 /* ---- the child ----------------------------------------------------------------------- */
 
-static int lo_up(struct cabin_err *e)
-{
-	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int r = 0;
-
-	if (s < 0)
-		return err_sys(e, "lo up: socket");
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		r = err_sys(e, "lo up: get flags");
-	else if (!(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-			r = err_sys(e, "lo up: set flags");
-	}
-	close(s);
-	return r;
-}
-
 static int write_file(const char *path, const char *val, struct cabin_err *e)
 {
 	int r = util_write(path, val);
@@ -383,7 +363,7 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 		return err_sys(e, "userns: become root");
 	if (v2 && unshare(CLONE_NEWCGROUP) < 0)
 		return err_sys(e, "cgroup namespace");
-	if (c->net != CONF_NET_HOST && lo_up(e) < 0)
+	if (c->net != CONF_NET_HOST && net_lo_up(e) < 0)
 		return -e->code;
 	/* net=bridge: the parent put eth0 in our namespace before letting us go */
 	if (c->net == CONF_NET_BRIDGE && o->g && c->ip.s_addr &&

@@ -843,6 +843,7 @@ static void v_status(struct ctl_req *r, struct ctl_reply *rp)
 		}
 	ctl_reply_kv(rp, "version", "%s", CABIN_VERSION);
 	ctl_reply_kv(rp, "pid", "%d", (int)getpid());
+	ctl_reply_kv(rp, "mode", "%s", init_mode ? "init" : "daemon");
 	ctl_reply_kv(rp, "config", "%s", conf_path);
 	ctl_reply_kv(rp, "containers", "%d", n);
 	ctl_reply_kv(rp, "running", "%d", up);
@@ -901,8 +902,16 @@ void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		v_status(r, rp);
 	else if (!strcmp(v, "exec"))
 		ctl_reply_end(rp, EXIT_REFUSED, "exec: not supported by this daemon yet");
-	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt"))
-		ctl_reply_end(rp, EXIT_REFUSED, "not in init mode; use `cabin shutdown`");
-	else
+	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt")) {
+		if (!init_mode) {
+			ctl_reply_end(rp, EXIT_REFUSED, "not in init mode; use `cabin shutdown`");
+			return;
+		}
+		init_action = !strcmp(v, "halt")       ? INIT_HALT
+			      : !strcmp(v, "poweroff") ? INIT_POWEROFF
+						       : INIT_REBOOT;
+		ctl_reply_end(rp, 0, NULL);
+		daemon_shutdown();
+	} else
 		ctl_reply_end(rp, EXIT_USAGE, "unknown command");
 }

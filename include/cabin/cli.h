@@ -23,7 +23,7 @@ const char *cli_rundir_path(const char *opt);
 int check_main(int argc, char **argv);	/* main.c */
 int run_main(int argc, char **argv);	/* run.c */
 int daemon_main(int argc, char **argv); /* daemon.c */
-int init_main(int argc, char **argv);	/* daemon.c, later early.c */
+int init_main(int argc, char **argv);	/* init.c */
 int client_main(int argc, char **argv); /* client.c: every other command */
 
 #endif

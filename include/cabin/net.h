@@ -24,6 +24,8 @@ void net_host_ifname(const char *ctr, char out[NET_IFNAME_MAX + 1]);
  * the fixed MAC and g's subnet address, accept_ra=0, and is up. A link of that name that
  * is not a bridge is an error. fd: a NETLINK_ROUTE socket from net_open(). */
 int net_open(struct cabin_err *e);
+/* bring lo up in the current network namespace */
+int net_lo_up(struct cabin_err *e);
 int net_bridge_up(int fd, const struct conf *g, bool *created, struct cabin_err *e);
 int net_bridge_down(int fd, const struct conf *g);
 
