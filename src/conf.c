@@ -48,6 +48,7 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(BOOT_WINDOW, "boot_window", KG)             \
 	X(GOOD_AFTER, "good_after", KG)               \
 	X(ROOTFS, "rootfs", KC)                       \
+	X(KIND, "kind", KC)                           \
 	X(CMD, "cmd", KC)                             \
 	X(ENV, "env", KC | KR)                        \
 	X(WORKDIR, "workdir", KC)                     \
@@ -777,6 +778,11 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 	case K_TMPFS:
 		set_tmpfs(ps, key, v);
 		break;
+	case K_KIND:
+		e = get_enum(ps, key, v, "container|host");
+		if (e >= 0)
+			t->host_kind = e == 1;
+		break;
 	case K_NET:
 		e = get_enum(ps, key, v, "bridge|none|host");
 		if (e == CONF_NET_BRIDGE && !CONFIG_NET)
@@ -1187,6 +1193,19 @@ static void sec_end(struct pstate *ps)
 		return; /* a broken [header]: its keys were checked, nothing more to say */
 	save = ps->lineno;
 	ps->lineno = t->line;
+	if (t->host_kind) {
+		/* the host's root and network; nothing of a container's filesystem */
+		ps->lineno = ps->seen[K_KIND];
+		if (t->rootfs)
+			perr(ps, "kind=host runs on the host's /: no rootfs=");
+		if (ps->seen[K_NET] && t->net != CONF_NET_HOST)
+			perr(ps, "kind=host shares the host's network: no net=");
+		if (t->nvol || t->ntmpfs || t->readonly || t->userns || t->nsysctl)
+			perr(ps, "kind=host has no volume=, tmpfs=, readonly=, userns= or sysctl=");
+		t->rootfs = "/";
+		t->net = CONF_NET_HOST;
+		ps->lineno = t->line;
+	}
 	if (!t->rootfs)
 		perr(ps, "[%s]: missing rootfs=", t->section);
 	if (!t->argc)

@@ -354,6 +354,11 @@ static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool 
 
 	if (setsid() < 0)
 		return err_sys(e, "setsid");
+	if (c->host_kind) { /* the host's root as it is: only the identity */
+		if (chdir("/") < 0)
+			return err_sys(e, "chdir /");
+		return become(c, o, c->argv, e);
+	}
 	/* in a new user namespace we are still the host's uid, unmapped there: become its
 	 * root (host uid 100000) before creating anything */
 	/* raw syscalls for the ids: libc's wrappers would broadcast to every thread
@@ -405,15 +410,22 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 		flags |= CLONE_NEWUSER;
 	if (o->cg && o->cg->version == 2)
 		flags |= CLONE_NEWCGROUP;
+	if (c->host_kind)
+		flags = 0;
 	/* the container's group first: our own write, while we still see the host's tree */
 	if (o->cg && cgroup_attach(o->cg, c->name, 0, &ce) < 0)
 		goto fail;
-	pfd = (int)syscall(SYS_pidfd_open, init, 0);
-	if (pfd < 0 || setns(pfd, flags) < 0) {
-		err_sys(&ce, "enter: container init %d", (int)init);
+	if (flags) {
+		pfd = (int)syscall(SYS_pidfd_open, init, 0);
+		if (pfd < 0 || setns(pfd, flags) < 0) {
+			err_sys(&ce, "enter: container init %d", (int)init);
+			goto fail;
+		}
+		close(pfd);
+	} else if (chdir("/") < 0) {
+		err_sys(&ce, "enter: chdir /");
 		goto fail;
 	}
-	close(pfd);
 	b = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
 	if (b < 0) {
 		err_sys(&ce, "enter: clone");
@@ -568,6 +580,8 @@ int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		flags |= CLONE_NEWNET;
 	if (CONFIG_USERNS && c->userns)
 		flags |= CLONE_NEWUSER;
+	if (c->host_kind) /* a service of the appliance: no namespace of its own */
+		flags = 0;
 
 	if (o->cg) {
 		const struct cgroup_limits lim = {

@@ -505,6 +505,15 @@ static bool keep_not_in(const struct conf_ctr *c, void *ctx)
 	return true;
 }
 
+/* kind=host runs on the host's root: only the firmware's own files may define one */
+static bool host_kind_from(const struct conf *c, const char *file)
+{
+	for (int i = 0; i < c->nctr; i++)
+		if (c->ctr[i].host_kind && c->ctr[i].file && !strcmp(c->ctr[i].file, file))
+			return true;
+	return false;
+}
+
 static void v_create(struct ctl_req *r, struct ctl_reply *rp)
 {
 	struct conf_diag d = { .report = diag_reply, .ctx = rp };
@@ -551,6 +560,11 @@ static void v_create(struct ctl_req *r, struct ctl_reply *rp)
 	if (conf_parse_buf(nxt, "create", filebuf, n, &d) < 0 || d.nerr ||
 	    conf_finish(nxt, &d) < 0 || d.nerr) {
 		ctl_reply_end(rp, EXIT_REFUSED, "invalid container definition");
+		return;
+	}
+	if (host_kind_from(nxt, "create")) {
+		ctl_reply_end(rp, EXIT_REFUSED,
+			      "kind=host only in the config files, never at run time");
 		return;
 	}
 	if (save) {
@@ -691,6 +705,11 @@ static void v_deploy(struct ctl_req *r, struct ctl_reply *rp)
 	if (conf_parse_buf(nxt, r->argv[1], filebuf, n, &d) < 0 || d.nerr ||
 	    conf_finish(nxt, &d) < 0 || d.nerr) {
 		ctl_reply_end(rp, EXIT_REFUSED, "invalid file; nothing changed");
+		return;
+	}
+	if (host_kind_from(nxt, r->argv[1])) {
+		ctl_reply_end(rp, EXIT_REFUSED,
+			      "kind=host only in the config files, never deployed");
 		return;
 	}
 	apply(true, true);

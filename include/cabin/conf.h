@@ -66,6 +66,11 @@ struct conf_ctr {
 	const char *file; /* where the section starts, for messages */
 	int line;
 
+	/* kind=host: a plain service of the appliance (an OTA agent, sshd): no namespaces,
+	 * the host's root, still its own cgroup, limits, policy, health and dependencies;
+	 * only in the config files, never created or deployed at run time */
+	bool host_kind;
+
 	/* process */
 	const char *rootfs;
 	const char *argv[CONFIG_MAX_ARGS + 1]; /* NULL-terminated; argc 0 = image default none */
