@@ -51,7 +51,7 @@ PROBE    := $(B)/probe
 .SECONDARY:
 
 .PHONY: all deps defconfig %_defconfig menuconfig savedefconfig size check unit integ \
-	fuzz fuzz-check demo clean install format format-check bench soak probe
+	fuzz fuzz-check demo clean install format format-check bench soak probe qemu
 
 all: $(B)/cabin
 
@@ -138,6 +138,7 @@ check: $(B)/cabin $(PROBE) $(UNITBINS) $(FUZZBINS)
 	@sh tests/unit/run.sh $(UNITBINS) || true
 	@sh tests/fuzz/run.sh check $(FUZZBINS) || true
 	@sh tests/integ/run.sh || true
+	@sh tests/qemu/run.sh || true
 	@sh tests/summary.sh $(B)/results
 
 soak: $(B)/cabin $(B)/cabin-alloc $(PROBE)
@@ -145,6 +146,10 @@ soak: $(B)/cabin $(B)/cabin-alloc $(PROBE)
 	@CTL_LOAD=500 ONLY=t_ctl sh tests/integ/run.sh
 	@CHURN=10000 ONLY=t_daemon_churn INTEG_TIMEOUT=1800 sh tests/integ/run.sh
 	@sh tests/integ/soak.sh
+
+# the boot test alone: Debian's kernel under qemu, cabin as /init (also part of check)
+qemu: $(B)/cabin $(PROBE)
+	@sh tests/qemu/run.sh
 
 bench: $(B)/cabin
 	@sh bench/start.sh

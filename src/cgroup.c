@@ -526,14 +526,15 @@ toolong:
 	return err_set(e, ENAMETOOLONG, "cgroup: group path too long in %s", selfcg);
 }
 
-/* "a/b", "/a/b/" are fine; "..", "a/../b", "" are not */
+/* "a/b", "/a/b/" and "/" (the root: init mode on v2) are fine; "..", "a/../b", "" are
+ * not */
 static int check_parent(const char *p, struct cabin_err *e)
 {
 	const char *c = p;
 
 	while (*c == '/')
 		c++;
-	if (!*c)
+	if (!*c && strcmp(p, "/"))
 		return err_set(e, EINVAL, "cgroup_parent \"%s\": empty", p);
 	while (*c) {
 		size_t n = strcspn(c, "/");

@@ -37,6 +37,7 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(BRIDGE_MAC, "bridge_mac", KG)               \
 	X(NAT, "nat", KG)                             \
 	X(DNS, "dns", KG | KR)                        \
+	X(MODULE, "module", KG | KR)                  \
 	X(WATCHDOG, "watchdog", KG)                   \
 	X(WATCHDOG_TIMEOUT, "watchdog_timeout", KG)   \
 	X(SHUTDOWN_TIMEOUT, "shutdown_timeout", KG)   \
@@ -1108,6 +1109,17 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 			perr(ps, "too many dns= (at most %d)", (int)ARRAY_SIZE(c->dns));
 		else
 			c->dns[c->ndns++] = pstr(ps, v, strlen(v));
+		break;
+	}
+	case K_MODULE: {
+		const char *why = path_problem(v);
+
+		if (why)
+			bad(ps, key, v, "%s", why);
+		else if (c->nmodule >= (int)ARRAY_SIZE(c->module))
+			perr(ps, "too many module= (at most %d)", (int)ARRAY_SIZE(c->module));
+		else
+			c->module[c->nmodule++] = pstr(ps, v, strlen(v));
 		break;
 	}
 	case K_WATCHDOG: {

@@ -128,10 +128,10 @@ void daemon_warn_unbuilt(const struct conf *c)
 		if (t->nport && t->net != CONF_NET_BRIDGE)
 			daemon_log("cabin: %s: port= needs net=bridge; nothing is published",
 				   t->name);
-		if (t->critical && !c->watchdog)
+		if (t->critical && !c->watchdog && !init_mode)
 			daemon_log(
-				"cabin: %s: critical=yes without watchdog=: a critical failure is "
-				"logged, nothing resets the device (init mode is not built yet)",
+				"cabin: %s: critical=yes without watchdog=, not PID 1: a critical "
+				"failure is logged, nothing resets the device",
 				t->name);
 	}
 }
@@ -292,6 +292,12 @@ static void run(void)
 			bool ok = ladder_ok(why, sizeof(why));
 
 			watchdog_iteration(loop_now_ms(), ok, why);
+			/* rung 3 without a watchdog: as PID 1, an orderly reboot */
+			if (!ok && init_mode && !cur->watchdog && !shutting) {
+				daemon_log("cabin init: %s; no watchdog=: rebooting", why);
+				init_action = INIT_REBOOT;
+				daemon_shutdown();
+			}
 			bootloop_tick(loop_now_ms(), ok && ladder_all_good());
 		}
 		if (shutting) {
@@ -452,9 +458,13 @@ int daemon_body(int argc, char **argv)
 	/* 4. signals, epoll, timer; cgroups; the control FIFO */
 	if (loop_init(on_signal, on_timer, &e) < 0)
 		goto fail;
-	if (init_mode) { /* the machine's own name, once the config says it */
+	if (init_mode) { /* the machine's own name and modules, once the config says them */
 		if (cur->hostname && sethostname(cur->hostname, strlen(cur->hostname)) < 0)
 			daemon_log("cabin init: hostname: %s", strerror(errno));
+		init_modules(cur);
+	} else if (cur->nmodule) {
+		daemon_log(
+			"cabin: module=: loaded only in init mode; the init in charge loads them");
 	}
 	if (cgroup_init(&cg, cur->cgroup,
 			cur->cgroup_parent ? cur->cgroup_parent : init_cgroup_parent,

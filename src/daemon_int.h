@@ -30,6 +30,7 @@ extern bool init_mode;
 extern int init_action;
 extern const char *init_cgroup_parent;
 int daemon_body(int argc, char **argv);
+void init_modules(const struct conf *c); /* init.c: module= */
 void daemon_warn_unbuilt(const struct conf *c);
 /* the bridge, on the first net=bridge start: netlink socket, bridge up, ownership */
 int daemon_net_up(struct cabin_err *e);

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,11 +146,36 @@ static void cgroups(void)
 	}
 }
 
+/* An initramfs root ("rootfs") can never be left by pivot_root, which every container
+ * start needs: put a bind of it on top of it and make that PID 1's root (what
+ * switch_root does with a new root), so each container's namespace has a real mount
+ * to pivot away from. A root filesystem booted from a disk needs nothing. */
+static void leave_rootfs(void)
+{
+	char buf[256];
+	int fd = open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || (buf[n] = 0, !strstr(buf, " / rootfs ")))
+		return;
+	if ((mkdir("/.root", 0700) < 0 && errno != EEXIST) ||
+	    mount("/", "/.root", NULL, MS_BIND | MS_REC, NULL) < 0 || chdir("/.root") < 0 ||
+	    mount("/.root", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		daemon_log("cabin init: the initramfs root stays ours (%s): containers cannot "
+			   "pivot_root",
+			   strerror(errno));
+}
+
 static void early(void)
 {
 	struct cabin_err e = { 0 };
 
 	console_fds();
+	/* /proc first: whether / is the initramfs is read there */
+	mnt("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	leave_rootfs();
 	mnt("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mnt("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mnt("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
@@ -250,6 +276,21 @@ static void __attribute__((noreturn)) emergency(void)
 		pause();
 }
 
+/* module=: the kernel modules the containers need (veth, bridge, nf_tables, a watchdog
+ * driver), loaded in the order given, before anything starts; one already there is
+ * fine, one that fails is said and skipped */
+void init_modules(const struct conf *c)
+{
+	for (int i = 0; i < c->nmodule; i++) {
+		int fd = open(c->module[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST))
+			daemon_log("cabin init: module %s: %s", c->module[i], strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 int init_main(int argc, char **argv)
 {
 	int r;
@@ -260,6 +301,7 @@ int init_main(int argc, char **argv)
 	}
 	init_mode = true;
 	early();
+	daemon_log("cabin init: started");
 	r = daemon_body(argc, argv);
 	if (r != EXIT_OK)
 		emergency();
@@ -267,6 +309,11 @@ int init_main(int argc, char **argv)
 }
 
 #else
+
+void init_modules(const struct conf *c)
+{
+	(void)c;
+}
 
 int init_main(int argc, char **argv)
 {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cabin/cgroup.h"
@@ -63,13 +64,21 @@ void daemon_log(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
-	int n;
+	int n = 0, m;
 
+	if (init_mode) { /* on the console beside the kernel's lines: the same clock */
+		struct timespec bt;
+
+		clock_gettime(CLOCK_BOOTTIME, &bt);
+		n = snprintf(buf, sizeof(buf), "[%5ld.%03ld] ", (long)bt.tv_sec,
+			     bt.tv_nsec / 1000000);
+	}
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	m = vsnprintf(buf + n, sizeof(buf) - 1 - n, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (m < 0)
 		return;
+	n += m;
 	if ((size_t)n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';

@@ -164,6 +164,8 @@ struct conf {
 	bool bridge_mac_set;
 	bool nat;
 	const char *dns[4];
+	const char *module[24]; /* init mode: kernel modules loaded in this order */
+	int nmodule;
 	int ndns;
 	const char *watchdog;	      /* NULL = none */
 	uint32_t watchdog_timeout_s;  /* 30 */

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <sys/inotify.h>
+#include <sys/io.h>
 #include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -517,6 +518,17 @@ static int cmd_conns(const char *ip, int port, int n)
 	return 0;
 }
 
+/* outb PORT VALUE: one byte to an x86 I/O port (the boot test's isa-debug-exit) */
+static int cmd_outb(const char *port, const char *val)
+{
+	unsigned long p = strtoul(port, NULL, 0), v = strtoul(val, NULL, 0);
+
+	if (ioperm(p, 1, 1) < 0)
+		return fail("ioperm", port);
+	outb((unsigned char)v, (unsigned short)p);
+	return 0;
+}
+
 /* notify MSG: send MSG to $NOTIFY_SOCKET (sd_notify; '@' = abstract) */
 static int cmd_notify(const char *m)
 {
@@ -627,6 +639,8 @@ int main(int argc, char **argv)
 		return cmd_udpecho(atoi(a));
 	if (!strcmp(c, "udpask") && a && argc > 4)
 		return cmd_udpask(a, atoi(argv[3]), argv[4]);
+	if (!strcmp(c, "outb") && a && argc > 3)
+		return cmd_outb(a, argv[3]);
 	if (!strcmp(c, "notify") && a)
 		return cmd_notify(a);
 	if (!strcmp(c, "tcpserve") && a)
