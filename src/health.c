@@ -400,9 +400,20 @@ static void tick_notify(struct svc *s)
 	bool beat = p->beat;
 
 	p->beat = false;
-	if (!p->ready)
+	if (!p->ready) {
+		/* a service gets health_start, else health_interval x health_retries, to say
+		 * READY=1 before its silence counts (systemd's start timeout, in our keys) */
+		uint64_t now = loop_now_ms(), grace = s->c->health_start_ms
+							      ? s->c->health_start_ms
+							      : (uint64_t)s->c->health_interval_ms *
+									s->c->health_retries;
+
+		if (now < s->started_ms + grace) {
+			p->due = now + period(s);
+			return;
+		}
 		result(s, false, "no READY=1 yet");
-	else if (!p->wd_used || beat)
+	} else if (!p->wd_used || beat)
 		result(s, true, beat ? "WATCHDOG=1" : "READY=1");
 	else
 		result(s, false, "no WATCHDOG=1 within WATCHDOG_USEC");
