@@ -41,6 +41,7 @@ long daemon_alloc_count(void);
 /* stream.c */
 enum sub_kind { SUB_EVENTS, SUB_LOGS };
 void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern unsigned long daemon_log_dropped; /* lines the console or log pipe refused */
 void stream_init(void);
 void stream_close_all(void);
 int stream_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t pos);

@@ -60,6 +60,8 @@ void stream_drop_logs(int svc)
 }
 
 void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+unsigned long daemon_log_dropped;
+
 void daemon_log(const char *fmt, ...)
 {
 	char buf[512];
@@ -82,7 +84,10 @@ void daemon_log(const char *fmt, ...)
 	if ((size_t)n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	(void)!write(2, buf, n);
+	/* fd 2 is non-blocking when it is a console or a pipe (D6): a line that does not
+	 * fit is dropped and counted, never waited for */
+	if (write(2, buf, n) != n)
+		daemon_log_dropped++;
 }
 
 void stream_drop(int i)

@@ -866,6 +866,7 @@ static void v_status(struct ctl_req *r, struct ctl_reply *rp)
 	ctl_reply_kv(rp, "config", "%s", conf_path);
 	ctl_reply_kv(rp, "containers", "%d", n);
 	ctl_reply_kv(rp, "running", "%d", up);
+	ctl_reply_kv(rp, "log_dropped", "%lu", daemon_log_dropped);
 	watchdog_kv(rp);
 	bootloop_kv(rp);
 	ctl_reply_kv_end(rp);
