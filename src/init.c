@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,6 +26,10 @@
 #include "daemon_int.h"
 
 #if CONFIG_INIT
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
 
 static void sleep_ms(long ms)
 {
@@ -103,13 +108,17 @@ static void cgroups(void)
 {
 	const char *root = CONFIG_DEFAULT_CGROUP_MNT;
 	char buf[2048], path[128];
+	struct statfs sf;
 	int fd;
 	ssize_t n;
 
-	if (have_fs("cgroup2")) {
+	if (!is_mount(root) && have_fs("cgroup2"))
 		mnt("cgroup2", root, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate");
-		/* the machine's own leaf: the root group holds no process of ours, so every
-		 * controller can be given to the containers' groups below it */
+	if (statfs(root, &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC) {
+		/* the machine's own leaf, on a unified hierarchy only: the root group holds no
+		 * process of ours, so every controller can be given to the containers' groups
+		 * below it (never on a v1 or hybrid layout, whose tmpfs at the mount point is
+		 * no cgroup at all) */
 		snprintf(path, sizeof(path), "%s/init", root);
 		if (mkdir(path, 0755) == 0 || errno == EEXIST) {
 			snprintf(path, sizeof(path), "%s/init/cgroup.procs", root);
@@ -122,8 +131,9 @@ static void cgroups(void)
 		}
 		return;
 	}
-	if (!is_mount(root))
-		mnt("cgroup", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755");
+	if (is_mount(root))
+		return; /* a v1 or hybrid layout is there already */
+	mnt("cgroup", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755");
 	fd = open("/proc/cgroups", O_RDONLY | O_CLOEXEC);
 	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (fd >= 0)

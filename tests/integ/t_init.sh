@@ -29,6 +29,7 @@ cmd=/bin/sh -c "trap '' TERM; while :; do sleep 1; done"
 stop_timeout=1s
 CONF
 
+CG0=$(ls /sys/fs/cgroup)
 # boot ARGS...: cabin init as PID 1 of new pid + uts namespaces; U its unshare, P1 its
 # pid here. /dev/console is /dev/null in there (the test's own mount namespace).
 boot() {
@@ -99,4 +100,5 @@ t "  containers run" retry 200 up3
 t "cabin halt" "$CABIN" halt
 t_out "  halts" "^130$" ended
 t_out "not PID 1: cabin init refuses" "not PID 1" "$CABIN" init
+t "the host's /sys/fs/cgroup unchanged (no leaf made on a v1/hybrid layout)" [ "$(ls /sys/fs/cgroup)" = "$CG0" ]
 t "no group left" sh -c "for d in \$CG_DIRS; do [ -z \"\$(find \$d -mindepth 1 -type d)\" ] || exit 1; done"
