@@ -178,12 +178,16 @@ static void result(struct svc *s, bool ok, const char *why)
 	case CONF_UNHEALTHY_NONE:
 		break;
 	case CONF_UNHEALTHY_REBOOT:
-		if (getpid() != 1) {
-			daemon_log("cabin: %s unhealthy: on_unhealthy=reboot, but cabin is not "
-				   "PID 1; restarting the container instead",
+		if (init_mode && !shutting) { /* an orderly reboot of the machine */
+			daemon_log("cabin init: %s unhealthy, on_unhealthy=reboot: rebooting",
 				   s->name);
+			init_action = INIT_REBOOT;
+			daemon_shutdown();
+			break;
 		}
-		/* init mode reboots from its own escalation */
+		daemon_log("cabin: %s unhealthy: on_unhealthy=reboot, but cabin is not PID 1; "
+			   "restarting the container instead",
+			   s->name);
 		/* fallthrough */
 	case CONF_UNHEALTHY_RESTART:
 		svc_event(s, SVC_EV_UNHEALTHY, 0, NULL);

@@ -91,6 +91,21 @@ boot
 t "cabin poweroff" "$CABIN" poweroff
 t_out "  powers off" "^130$" ended
 
+# on_unhealthy=reboot as PID 1: an orderly reboot
+cat > "$T/sick.conf" <<CONF
+[sick]
+rootfs=$RF
+net=none
+cmd=/bin/sleep 1000
+health=exec:/bin/false
+health_interval=200ms
+health_retries=1
+on_unhealthy=reboot
+CONF
+CABIN_CONF=$T/sick.conf boot
+t_out "on_unhealthy=reboot: PID 1 reboots" "^129$" ended
+t_out "  saying why" "sick unhealthy, on_unhealthy=reboot: rebooting" cat "$T/init.log"
+
 # fds 0-2 closed at start: the FIFO still works, nothing lands in it
 unshare --pid --fork --mount-proc --uts sh -c \
 	"mount --bind /dev/null /dev/console; exec \"$CABIN\" init 0<&- 1>&- 2>&-" &
