@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cabin/bootloop.h"
+#include "cabin/persist.h"
 #include "cabin/loop.h"
 #include "cabin/util.h"
 #include "daemon_int.h"
@@ -42,123 +43,13 @@ static struct {
 	char warn[400];
 } b;
 
-static char iobuf[8192];
-
-/* ---- files --------------------------------------------------------------------------- */
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ c[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-/* the config's files, names and bytes, in load order */
-static uint64_t hash_files(const char *const *files, int n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (int i = 0; i < n; i++) {
-		const char *base = strrchr(files[i], '/');
-		int fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		ssize_t r;
-
-		base = base ? base + 1 : files[i];
-		h = fnv(h, base, strlen(base) + 1);
-		if (fd < 0)
-			continue;
-		while ((r = read(fd, iobuf, sizeof(iobuf))) > 0)
-			h = fnv(h, iobuf, (size_t)r);
-		close(fd);
-	}
-	return h ? h : 1;
-}
-
-/* write path through path.tmp, fsync, rename, fsync the directory */
-static int write_atomic(const char *dir, const char *name, const char *data, size_t len)
-{
-	char tmp[320], path[320];
-	int fd, dfd, r = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0)
-		r = errno ? -errno : -EIO;
-	close(fd);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC | O_NONBLOCK), out, r = 0;
-	ssize_t n;
-
-	if (in < 0)
-		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0) {
-		close(in);
-		return -errno;
-	}
-	while ((n = read(in, iobuf, sizeof(iobuf))) > 0)
-		if (write(out, iobuf, (size_t)n) != n) {
-			r = -EIO;
-			break;
-		}
-	if (n < 0 || fsync(out) < 0)
-		r = -EIO;
-	close(in);
-	close(out);
-	return r;
-}
-
-static void rm_entry(int dfd, const char *name, unsigned char type, void *ctx)
-{
-	if (type == 4 /* DT_DIR */) {
-		int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-
-		if (sub >= 0) {
-			util_each_entry(sub, rm_entry, NULL);
-			close(sub);
-		}
-		unlinkat(dfd, name, AT_REMOVEDIR);
-	} else {
-		unlinkat(dfd, name, 0);
-	}
-}
-
-static void rm_tree(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd >= 0) {
-		util_each_entry(fd, rm_entry, NULL);
-		close(fd);
-	}
-	rmdir(path);
-}
-
 static int save_boots(unsigned count, uint64_t first_s, uint64_t bad)
 {
 	char line[96];
 	int n = snprintf(line, sizeof(line), "%u %llu %016llx\n", count,
 			 (unsigned long long)first_s, (unsigned long long)bad);
 
-	return write_atomic(b.dir, "boots", line, (size_t)n);
+	return persist_write(b.dir, "boots", line, (size_t)n);
 }
 
 /* the running config's files become good/: good.tmp filled, then swapped in */
@@ -168,7 +59,7 @@ static int save_good(void)
 	int r = 0, n;
 
 	snprintf(tmp, sizeof(tmp), "%s/good.tmp", b.dir);
-	rm_tree(tmp);
+	persist_rm_tree(tmp);
 	snprintf(d, sizeof(d), "%s/cabin.d", tmp);
 	if (mkdir(tmp, 0700) < 0 || mkdir(d, 0700) < 0)
 		return -errno;
@@ -180,16 +71,16 @@ static int save_good(void)
 			snprintf(to, sizeof(to), "%s/cabin.conf", tmp);
 		else
 			snprintf(to, sizeof(to), "%s/%s", d, base);
-		r = copy_file(b.files[i], to);
+		r = persist_copy(b.files[i], to);
 	}
 	n = snprintf(line, sizeof(line), "%016llx\n", (unsigned long long)b.hash);
 	if (r == 0)
-		r = write_atomic(tmp, "hash", line, (size_t)n);
+		r = persist_write(tmp, "hash", line, (size_t)n);
 	if (r < 0)
 		return r;
 	snprintf(d, sizeof(d), "%s/good", b.dir);
 	if (syscall(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, d, RENAME_EXCHANGE) == 0)
-		rm_tree(tmp); /* the old copy, swapped out */
+		persist_rm_tree(tmp); /* the old copy, swapped out */
 	else if (rename(tmp, d) < 0)
 		return -errno;
 	{
@@ -243,7 +134,7 @@ enum boot_action bootloop_start(const struct conf *c, bool ok, char *good_file, 
 	b.nfiles = c->nfiles < CONFIG_CONF_MAX_FILES ? c->nfiles : CONFIG_CONF_MAX_FILES;
 	for (int i = 0; i < b.nfiles; i++)
 		b.files[i] = c->files[i];
-	b.hash = hash_files(b.files, b.nfiles);
+	b.hash = persist_hash(b.files, b.nfiles);
 	if (policy == CONF_BOOTLOOP_NONE)
 		return BOOT_NORMAL;
 	snprintf(b.dir, sizeof(b.dir), "%s", dir);
@@ -328,7 +219,7 @@ void bootloop_config_changed(const struct conf *c)
 	b.nfiles = c->nfiles < CONFIG_CONF_MAX_FILES ? c->nfiles : CONFIG_CONF_MAX_FILES;
 	for (int i = 0; i < b.nfiles; i++)
 		b.files[i] = c->files[i];
-	b.hash = hash_files(b.files, b.nfiles);
+	b.hash = persist_hash(b.files, b.nfiles);
 	b.fallback = false;
 	b.saved = false;
 	b.good_since = 0;
@@ -419,4 +310,9 @@ void bootloop_kv(struct ctl_reply *rp)
 const char *bootloop_warning(void)
 {
 	return b.warn[0] ? b.warn : NULL;
+}
+
+const char *bootloop_state_dir(void)
+{
+	return b.dir[0] ? b.dir : NULL;
 }

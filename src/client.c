@@ -54,7 +54,10 @@ static const struct cmd cmds[] = {
 	{ "inspect", "", 1, 1, K_INSPECT, false, "inspect [-o kv|json] NAME" },
 	{ "status", "", 0, 0, K_INSPECT, false, "status [-o kv|json]" },
 	{ "scale", "", 2, 2, K_PLAIN, false, "scale NAME N" },
-	{ "deploy", "", 1, 1, K_PLAIN, false, "deploy FILE" },
+	{ "deploy", "", 1, 1, K_PLAIN, false, "deploy [--try] FILE|SETDIR" },
+	{ "commit", "", 0, 0, K_PLAIN, false, "commit" },
+	{ "rollback", "", 0, 0, K_PLAIN, false, "rollback" },
+	{ "sets", "", 0, 0, K_INSPECT, false, "sets [-o kv|json]" },
 	{ "reload", "", 0, 0, K_PLAIN, false, "reload" },
 	{ "events", "", 0, 0, K_EVENTS, false, "events [-o kv|json]" },
 	{ "shutdown", "", 0, 0, K_PLAIN, false, "shutdown" },
@@ -676,7 +679,7 @@ int client_main(int argc, char **argv)
 {
 	const char *rundir = NULL, *fmt = NULL, *lines = NULL, *sig = NULL, *arg;
 	const struct cmd *c = NULL;
-	bool fl[128] = { false }, save = false, nostream = false, optsdone = false;
+	bool fl[128] = { false }, save = false, nostream = false, optsdone = false, try_ = false;
 	char **pos, **wire, absfile[PATH_MAX];
 	int npos = 0, nw = 0, i, rc;
 	struct out o = { 0 };
@@ -734,6 +737,8 @@ int client_main(int argc, char **argv)
 			fmt = arg + 2; /* -ojson */
 		} else if (!strcmp(arg, "--save") && !strcmp(c->name, "create")) {
 			save = true;
+		} else if (!strcmp(arg, "--try") && !strcmp(c->name, "deploy")) {
+			try_ = true;
 		} else if (!strcmp(arg, "--no-stream") && c->kind == K_STATS) {
 			nostream = true;
 		} else if (arg[1] != '-') {
@@ -807,6 +812,8 @@ int client_main(int argc, char **argv)
 	wire[nw++] = (char *)c->name;
 	if (save)
 		wire[nw++] = "--save";
+	if (try_)
+		wire[nw++] = "--try";
 	if (fl['a'])
 		wire[nw++] = "-a";
 	if (fl['f'])

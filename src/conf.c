@@ -48,6 +48,9 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(BOOT_LIMIT, "boot_limit", KG)               \
 	X(BOOT_WINDOW, "boot_window", KG)             \
 	X(GOOD_AFTER, "good_after", KG)               \
+	X(SETS_DIR, "sets_dir", KG)                   \
+	X(TRY_SETTLE, "try_settle", KG)               \
+	X(TRY_TIMEOUT, "try_timeout", KG)             \
 	X(ROOTFS, "rootfs", KC)                       \
 	X(KIND, "kind", KC)                           \
 	X(CMD, "cmd", KC)                             \
@@ -322,6 +325,8 @@ void conf_init(struct conf *c)
 	c->boot_limit = 3;
 	c->boot_window_ms = 10 * 60 * 1000;
 	c->good_after_ms = 5 * 60 * 1000;
+	c->try_settle_ms = 10 * 1000;
+	c->try_timeout_ms = 5 * 60 * 1000;
 }
 
 static void ctr_defaults(struct pstate *ps, struct conf_ctr *t)
@@ -1189,6 +1194,21 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 	case K_GOOD_AFTER:
 		get_dur(ps, key, v, 100, 24u * 3600 * 1000, &c->good_after_ms);
 		break;
+	case K_SETS_DIR: {
+		const char *why = path_problem(v);
+
+		if (why)
+			bad(ps, key, v, "%s", why);
+		else
+			c->sets_dir = pstr(ps, v, strlen(v));
+		break;
+	}
+	case K_TRY_SETTLE:
+		get_dur(ps, key, v, 0, 24u * 3600 * 1000, &c->try_settle_ms);
+		break;
+	case K_TRY_TIMEOUT:
+		get_dur(ps, key, v, 1000, 24u * 3600 * 1000, &c->try_timeout_ms);
+		break;
 	}
 }
 
@@ -1629,6 +1649,12 @@ static int load_dir(struct conf *c, const char *dir, struct conf_diag *d)
 
 int conf_load(struct conf *c, const char *file, const char *confdir, struct conf_diag *d)
 {
+	return conf_load_set(c, file, confdir, NULL, d);
+}
+
+int conf_load_set(struct conf *c, const char *file, const char *confdir, const char *setdir,
+		  struct conf_diag *d)
+{
 	struct conf_diag local = { 0 };
 	int fd, r;
 
@@ -1647,5 +1673,7 @@ int conf_load(struct conf *c, const char *file, const char *confdir, struct conf
 		return r;
 	if (confdir)
 		load_dir(c, confdir, d);
+	if (setdir) /* a deployed config set: its sections beside the firmware's */
+		load_dir(c, setdir, d);
 	return conf_finish(c, d);
 }

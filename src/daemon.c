@@ -37,6 +37,7 @@
 #include "cabin/portfwd.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
+#include "cabin/sets.h"
 #include "cabin/util.h"
 #include "cabin/watchdog.h"
 #include "daemon_int.h"
@@ -276,7 +277,7 @@ static void run(void)
 		uint64_t dl = earliest(earliest(svc_next_deadline(), gc_next),
 				       earliest(health_next_deadline(), watchdog_next_deadline()));
 
-		dl = earliest(dl, bootloop_next_deadline());
+		dl = earliest(earliest(dl, bootloop_next_deadline()), sets_next_deadline());
 
 		if (shutting)
 			dl = earliest(dl, shutdown_deadline);
@@ -299,6 +300,7 @@ static void run(void)
 				daemon_shutdown();
 			}
 			bootloop_tick(loop_now_ms(), ok && ladder_all_good());
+			sets_tick(loop_now_ms());
 		}
 		if (shutting) {
 			if (!svc_shutdown_step())
@@ -452,6 +454,25 @@ int daemon_body(int argc, char **argv)
 			fdprintf(2, "cabin: %s: %d error%s, not starting\n", conf_path, d.nerr,
 				 d.nerr == 1 ? "" : "s");
 			return EXIT_REFUSED;
+		}
+		/* the current config set, beside the firmware's files (a trial a reboot
+		 * interrupted is marked failed first) */
+		{
+			const char *setdir = sets_start(cur, bootloop_state_dir());
+
+			if (setdir && boot == BOOT_NORMAL) {
+				struct conf_diag sd = { .report = report_stderr };
+
+				if (conf_load_set(cur, conf_path, conf_dir, setdir, &sd) < 0 ||
+				    sd.nerr) {
+					daemon_log("cabin: the current config set %s has errors; "
+						   "running without it",
+						   setdir);
+					conf_load(cur, conf_path, conf_dir, NULL);
+				} else {
+					bootloop_config_changed(cur);
+				}
+			}
 		}
 	}
 

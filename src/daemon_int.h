@@ -74,5 +74,7 @@ void effects_ports_changed(void); /* e.g. nat= toggled by a reload */
 /* verbs.c */
 void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx);
 int verbs_reload(struct ctl_reply *rp);
+/* reload with the config set of the moment (sets.c); changed: what it (re)starts */
+int verbs_reload_set(char (*changed)[CONF_INST_MAX + 1], int *nchanged);
 
 #endif

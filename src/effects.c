@@ -28,6 +28,7 @@
 #include "cabin/portproxy.h"
 #include "cabin/bootloop.h"
 #include "cabin/health.h"
+#include "cabin/sets.h"
 #include "cabin/ladder.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
@@ -436,7 +437,7 @@ void effects_reap(void)
 	/* SIGCHLD coalesces: reap everything; orphans we adopted as subreaper, and children
 	 * of starts already given up, are reaped silently */
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (health_reaped(pid, st) || bootloop_reaped(pid, st))
+		if (health_reaped(pid, st) || bootloop_reaped(pid, st) || sets_reaped(pid, st))
 			continue;
 		for (int i = 0; i < SVC_MAX; i++) {
 			struct svc *s = &svc_tab[i];

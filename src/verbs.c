@@ -30,6 +30,7 @@
 #include "cabin/portproxy.h"
 #include "cabin/spawn.h"
 #include "cabin/svc.h"
+#include "cabin/sets.h"
 #include "cabin/util.h"
 #include "cabin/watchdog.h"
 #include "daemon_int.h"
@@ -127,6 +128,11 @@ struct req {
 	struct ctl_req *r;
 	struct ctl_reply *rp;
 };
+
+static void diag_log(void *ctx, const char *file, int line, const char *msg)
+{
+	daemon_log("%s:%d: %s", file, line, msg);
+}
 
 static void diag_reply(void *ctx, const char *file, int line, const char *msg)
 {
@@ -678,8 +684,15 @@ static void v_deploy(struct ctl_req *r, struct ctl_reply *rp)
 	ssize_t n;
 	int fd;
 
+	if (r->argc == 3 && !strcmp(r->argv[1], "--try")) { /* a config set, on trial */
+		char msg[200];
+		int rc = sets_try(r->argv[2], msg, sizeof(msg));
+
+		ctl_reply_end(rp, rc < 0 ? EXIT_REFUSED : 0, rc < 0 ? msg : NULL);
+		return;
+	}
 	if (r->argc != 2) {
-		ctl_reply_end(rp, EXIT_USAGE, "usage: deploy FILE");
+		ctl_reply_end(rp, EXIT_USAGE, "usage: deploy [--try] FILE|DIR");
 		return;
 	}
 	/* read only: the daemon never writes to a path taken from a request */
@@ -798,12 +811,22 @@ static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
 /* Reload: parse everything into the spare config; a config with any error is rejected
  * whole and the running one stays. Containers defined at run time (create without
  * --save, deploy) are carried over unless the files now define the same name. */
-int verbs_reload(struct ctl_reply *rp)
+/* the firmware's files, the config set of the moment, apply; the names it starts or
+ * restarts into changed (when asked) */
+static int reload_with(struct ctl_reply *rp, char (*changed)[CONF_INST_MAX + 1], int *nchanged)
 {
-	struct conf_diag d = { .report = diag_reply, .ctx = rp };
-	int r;
+	struct conf_diag d = { .report = rp ? diag_reply : diag_log, .ctx = rp };
+	int r, n = 0;
 
-	r = conf_load(nxt, conf_path, conf_dir, &d);
+	r = conf_load_set(nxt, conf_path, conf_dir, sets_dir_now(), &d);
+	if (r == 0 && !d.nerr && sets_dir_now())
+		for (int i = 0; i < nxt->nctr; i++) /* a set is deployed: never a host service */
+			if (nxt->ctr[i].host_kind &&
+			    !strncmp(nxt->ctr[i].file, sets_dir_now(), strlen(sets_dir_now()))) {
+				daemon_log("cabin: %s: kind=host in a config set refused",
+					   nxt->ctr[i].file);
+				d.nerr++;
+			}
 	if (r < 0 || d.nerr) {
 		daemon_log("cabin: reload rejected, %d error%s; keeping the running config", d.nerr,
 			   d.nerr == 1 ? "" : "s");
@@ -818,12 +841,33 @@ int verbs_reload(struct ctl_reply *rp)
 		if (conf_import(nxt, cur, s->c) < 0)
 			daemon_log("cabin: reload: %s: no room, dropped", s->name);
 	}
+	for (int i = 0; changed && i < nxt->nctr && n < CONFIG_MAX_CONTAINERS; i++) {
+		const struct conf_ctr *o = conf_find(cur, nxt->ctr[i].name);
+
+		if (!o || conf_ctr_changed(o, &nxt->ctr[i]))
+			snprintf(changed[n++], CONF_INST_MAX + 1, "%s", nxt->ctr[i].name);
+	}
+	if (nchanged)
+		*nchanged = n;
 	apply(true, false);
 	/* apply() cleared the flag for what the files define now */
 	daemon_log("cabin: reloaded %s", conf_path);
 	daemon_warn_unbuilt(cur);
-	bootloop_config_changed(cur); /* judged (and saved when good) from now */
 	return 0;
+}
+
+int verbs_reload_set(char (*changed)[CONF_INST_MAX + 1], int *nchanged)
+{
+	return reload_with(NULL, changed, nchanged);
+}
+
+int verbs_reload(struct ctl_reply *rp)
+{
+	int r = reload_with(rp, NULL, NULL);
+
+	if (r == 0)
+		bootloop_config_changed(cur); /* judged (and saved when good) from now */
+	return r;
 }
 
 static void v_reload(struct ctl_req *r, struct ctl_reply *rp)
@@ -869,6 +913,7 @@ static void v_status(struct ctl_req *r, struct ctl_reply *rp)
 	ctl_reply_kv(rp, "log_dropped", "%lu", daemon_log_dropped);
 	watchdog_kv(rp);
 	bootloop_kv(rp);
+	sets_status_kv(rp);
 	ctl_reply_kv_end(rp);
 	ctl_reply_end(rp, 0, NULL);
 }
@@ -920,7 +965,21 @@ void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		v_debug(r, rp);
 	else if (!strcmp(v, "status"))
 		v_status(r, rp);
-	else if (!strcmp(v, "exec"))
+	else if (!strcmp(v, "commit") || !strcmp(v, "rollback")) {
+		char msg[200];
+		int rc = !strcmp(v, "commit") ? sets_commit(msg, sizeof(msg))
+					      : sets_rollback(msg, sizeof(msg));
+
+		if (rc < 0)
+			ctl_reply_end(rp, EXIT_REFUSED, msg);
+		else {
+			ctl_reply_line(rp, "%s", msg);
+			ctl_reply_end(rp, 0, NULL);
+		}
+	} else if (!strcmp(v, "sets")) {
+		sets_list(rp);
+		ctl_reply_end(rp, 0, NULL);
+	} else if (!strcmp(v, "exec"))
 		ctl_reply_end(rp, EXIT_REFUSED, "exec: not supported by this daemon yet");
 	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt")) {
 		if (!init_mode) {

@@ -35,5 +35,7 @@ bool bootloop_reaped(pid_t pid, int status);
 void bootloop_kv(struct ctl_reply *rp);
 /* non-NULL while something the operator must know holds (running the known-good) */
 const char *bootloop_warning(void);
+/* the state directory in use, NULL when off */
+const char *bootloop_state_dir(void);
 
 #endif

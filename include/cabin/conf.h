@@ -180,6 +180,9 @@ struct conf {
 	uint32_t boot_limit;		  /* 3 boots that never became good ... */
 	uint32_t boot_window_ms;	  /* ... within 10 min trip on_boot_loop */
 	uint32_t good_after_ms;		  /* 5 min all healthy: the config is good */
+	const char *sets_dir;		  /* config sets; NULL: state_dir/sets */
+	uint32_t try_settle_ms;		  /* a trial passes after this long healthy (10 s) */
+	uint32_t try_timeout_ms;	  /* ... or fails after this long (5 min) */
 
 	struct conf_ctr ctr[CONFIG_MAX_CONTAINERS]; /* instances of a section are adjacent */
 	int nctr;
@@ -205,6 +208,9 @@ void conf_init(struct conf *c);
  * Returns 0 if valid, -EINVAL with d->nerr > 0 if not (c is then unusable), another
  * -errno if FILE cannot be read at all (also reported through d). */
 int conf_load(struct conf *c, const char *file, const char *confdir, struct conf_diag *d);
+/* The same, then setdir/ *.conf (a deployed config set) when setdir is not NULL. */
+int conf_load_set(struct conf *c, const char *file, const char *confdir, const char *setdir,
+		  struct conf_diag *d);
 /* Parse one buffer as if it were file `name` (used by load, deploy, create and fuzzing).
  * Appends its sections to c; call conf_finish() after the last one. */
 int conf_parse_buf(struct conf *c, const char *name, const char *buf, size_t len,
