@@ -109,7 +109,7 @@ static uint64_t read_good_hash(void)
 	if (n <= 0)
 		return 0;
 	line[n] = 0;
-	return strtoull(line, NULL, 16);
+	return util_strtoull(line, NULL, 16);
 }
 
 /* ---- start-up ------------------------------------------------------------------------ */
@@ -154,9 +154,9 @@ enum boot_action bootloop_start(const struct conf *c, bool ok, char *good_file, 
 
 			/* "COUNT FIRST HEXHASH": no sscanf, which would pull in the float
 			 * scanner */
-			count = (unsigned)strtoul(p, &p, 10);
-			first = strtoull(p, &p, 10);
-			bad = strtoull(p, &p, 16);
+			count = (unsigned)(unsigned long)util_strtoull(p, &p, 10);
+			first = util_strtoull(p, &p, 10);
+			bad = util_strtoull(p, &p, 16);
 		}
 		close(fd);
 	}

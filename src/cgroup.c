@@ -149,7 +149,7 @@ static bool kv(const char *buf, const char *key, uint64_t *v)
 			char *end;
 
 			errno = 0;
-			*v = strtoull(p + kl + 1, &end, 10);
+			*v = util_strtoull(p + kl + 1, &end, 10);
 			return errno == 0 && end != p + kl + 1;
 		}
 		p = strchr(p, '\n');
@@ -302,7 +302,7 @@ static int walk_pids(const char *dir, void *arg)
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
 	while ((r = util_lines_next(&l, &line)) > 0) {
-		long pid = strtol(line, NULL, 10);
+		long pid = util_strtol(line, NULL, 10);
 
 		if (pid <= 0)
 			continue;
@@ -1294,7 +1294,7 @@ static bool read_u64(const struct cgroup_sys *s, int ctl, const char *name, cons
 	    util_read(path, buf, sizeof(buf)) <= 0)
 		return false;
 	errno = 0;
-	*v = strtoull(buf, &end, 10);
+	*v = util_strtoull(buf, &end, 10);
 	return errno == 0 && end != buf;
 }
 
@@ -1311,14 +1311,14 @@ static void io_bytes(const char *path, bool v2, struct cgroup_stats *st)
 
 		if (v2) {
 			if ((p = util_strstr(line, " rbytes=")))
-				st->io_rbytes += strtoull(p + 8, NULL, 10);
+				st->io_rbytes += util_strtoull(p + 8, NULL, 10);
 			if ((p = util_strstr(line, " wbytes=")))
-				st->io_wbytes += strtoull(p + 8, NULL, 10);
+				st->io_wbytes += util_strtoull(p + 8, NULL, 10);
 		} else if (strchr(line, ':')) {
 			if ((p = util_strstr(line, " Read ")))
-				st->io_rbytes += strtoull(p + 6, NULL, 10);
+				st->io_rbytes += util_strtoull(p + 6, NULL, 10);
 			else if ((p = util_strstr(line, " Write ")))
-				st->io_wbytes += strtoull(p + 7, NULL, 10);
+				st->io_wbytes += util_strtoull(p + 7, NULL, 10);
 		}
 	}
 	lines_close(&l);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cabin/util.h"
 #include "cabin/cli.h"
 #include "cabin/conf.h"
 #include "cabin/ctl.h"
@@ -302,7 +303,7 @@ static void cell_uptime(const struct rec *r, const char *key, char *buf, size_t 
 	if (!v || !*v || (st && strcmp(st, "running") && strcmp(st, "paused") && !strcmp(v, "0")))
 		snprintf(buf, n, "-");
 	else
-		human_dur(strtoull(v, NULL, 10), buf, n);
+		human_dur(util_strtoull(v, NULL, 10), buf, n);
 }
 
 static const struct col ps_cols[] = {
@@ -671,7 +672,7 @@ static bool number(const char *s, long max)
 	if (!*s || *s == '-' || *s == '+')
 		return false;
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = util_strtol(s, &end, 10);
 	return !*end && !errno && v >= 0 && v <= max;
 }
 

@@ -751,10 +751,10 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 	}
 	case K_UMASK:
 		if (!*v || strspn(v, "01234567") != strlen(v) || strlen(v) > 4 ||
-		    strtoul(v, NULL, 8) > 0777)
+		    (unsigned long)util_strtoull(v, NULL, 8) > 0777)
 			bad(ps, key, v, "want an octal mask 000..777");
 		else
-			t->umask = strtoul(v, NULL, 8);
+			t->umask = (unsigned long)util_strtoull(v, NULL, 8);
 		break;
 	case K_RLIMIT_NOFILE:
 		if (get_uint(ps, key, v, 16, 1 << 20, &u))

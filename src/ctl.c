@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cabin/util.h"
 #include "cabin/cli.h"
 #include "cabin/ctl.h"
 
@@ -668,7 +669,7 @@ static int status_of(const char *l)
 
 	if (!strcmp(l, "ok"))
 		return EXIT_OK;
-	code = strtol(l + 4, &end, 10);
+	code = util_strtol(l + 4, &end, 10);
 	if (end == l + 4 || code < 1 || code > 125)
 		code = EXIT_REFUSED;
 	while (*end == ' ')

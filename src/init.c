@@ -97,7 +97,7 @@ static bool have_fs(const char *name)
 	if (n <= 0)
 		return false;
 	buf[n] = 0;
-	for (char *p = buf; (p = strstr(p, name)); p++)
+	for (char *p = buf; (p = util_strstr(p, name)); p++)
 		if (p > buf && p[-1] == '\t' && (p[strlen(name)] == '\n' || !p[strlen(name)]))
 			return true;
 	return false;
@@ -168,7 +168,7 @@ static void leave_rootfs(void)
 
 	if (fd >= 0)
 		close(fd);
-	if (n <= 0 || (buf[n] = 0, !strstr(buf, " / rootfs ")))
+	if (n <= 0 || (buf[n] = 0, !util_strstr(buf, " / rootfs ")))
 		return;
 	if ((mkdir("/.root", 0700) < 0 && errno != EEXIST) ||
 	    mount("/", "/.root", NULL, MS_BIND | MS_REC, NULL) < 0 || chdir("/.root") < 0 ||

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cabin/util.h"
 #include "cabin/loop.h"
 
 static int epfd = -1, sigfd = -1, tmfd = -1;
@@ -39,7 +40,7 @@ int loop_init(loop_fn *on_signal, loop_fn *on_timer, struct cabin_err *e)
 	for (int i = 0; i < LOOP_MAX_FDS; i++)
 		slots[i].fd = -1;
 	if (w && *w)
-		watch_us = strtoul(w, NULL, 10) * 1000;
+		watch_us = (unsigned long)util_strtoull(w, NULL, 10) * 1000;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

@@ -37,7 +37,7 @@ static bool parse_id(const char *s, unsigned long *out)
 	if (!*s || *s < '0' || *s > '9')
 		return false;
 	errno = 0;
-	*out = strtoul(s, &end, 10);
+	*out = (unsigned long)util_strtoull(s, &end, 10);
 	return !*end && !errno && *out < 0xFFFFFFFFul;
 }
 

@@ -660,7 +660,7 @@ int spawn_begin(const struct conf_ctr *c, const struct spawn_opts *o, struct spa
 		ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
 
 		/* /proc/PID names our child only if /proc is our pid namespace's */
-		if (n <= 0 || (self[n] = 0, atoi(self) != getpid()))
+		if (n <= 0 || (self[n] = 0, (int)util_strtol(self, NULL, 10) != getpid()))
 			r = err_set(e, EINVAL,
 				    "userns: /proc belongs to another pid namespace (mount one for "
 				    "this namespace, e.g. unshare --mount-proc)");

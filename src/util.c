@@ -220,3 +220,33 @@ char *util_ip4_str(char *buf, const void *addr)
 	snprintf(buf, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
 	return buf;
 }
+
+unsigned long long util_strtoull(const char *s, char **end, int base)
+{
+	unsigned long long v = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	for (;; s++) {
+		int d = *s >= '0' && *s <= '9'	 ? *s - '0'
+			: *s >= 'a' && *s <= 'z' ? *s - 'a' + 10
+			: *s >= 'A' && *s <= 'Z' ? *s - 'A' + 10
+						 : 99;
+
+		if (d >= base)
+			break;
+		v = v * (unsigned)base + (unsigned)d;
+	}
+	if (end)
+		*end = (char *)s;
+	return v;
+}
+
+long util_strtol(const char *s, char **end, int base)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	if (*s == '-')
+		return -(long)util_strtoull(s + 1, end, base);
+	return (long)util_strtoull(s + (*s == '+'), end, base);
+}

@@ -405,7 +405,7 @@ static void v_logs(struct ctl_req *r, struct ctl_reply *rp)
 		if (!strcmp(r->argv[a], "-f") || !strcmp(r->argv[a], "--follow"))
 			follow = true;
 		else if (!strcmp(r->argv[a], "-n") && a + 1 < r->argc)
-			lines = atoi(r->argv[++a]);
+			lines = (int)util_strtol(r->argv[++a], NULL, 10);
 		else {
 			ctl_reply_end(rp, EXIT_USAGE, "usage: logs [-f] [-n LINES] NAME");
 			return;
@@ -790,7 +790,7 @@ static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_end(rp, EXIT_USAGE, "usage: scale NAME N");
 		return;
 	}
-	n = strtol(r->argv[2], &end, 10);
+	n = util_strtol(r->argv[2], &end, 10);
 	if (*end || n < 0 || n > CONFIG_MAX_CONTAINERS) {
 		ctl_reply_end(rp, EXIT_USAGE, "bad replica count");
 		return;

@@ -56,4 +56,9 @@ int util_each_entry(int dfd, void (*fn)(int dfd, const char *name, unsigned char
  * inet_ntop: that carries IPv6 formatting we never print (~700 bytes). */
 char *util_ip4_str(char *buf, const void *addr);
 
+/* strtoull/strtol for what we parse (bases 8, 10, 16; no overflow check, no "0x"):
+ * musl's versions bring its generic number scanner (~2 KB) */
+unsigned long long util_strtoull(const char *s, char **end, int base);
+long util_strtol(const char *s, char **end, int base);
+
 #endif

@@ -38,6 +38,22 @@ static void ip4(void **st)
 	}
 }
 
+static void strto(void **st)
+{
+	char *end;
+
+	assert_int_equal(util_strtoull("  1234x", &end, 10), 1234);
+	assert_string_equal(end, "x");
+	assert_int_equal(util_strtoull("0755", NULL, 8), 0755);
+	assert_true(util_strtoull("ffffffffffffffff", NULL, 16) == ~0ULL);
+	assert_true(util_strtoull("18446744073709551615", NULL, 10) == ~0ULL);
+	assert_int_equal(util_strtol("-42 ", &end, 10), -42);
+	assert_string_equal(end, " ");
+	assert_int_equal(util_strtol("+7", NULL, 10), 7);
+	assert_int_equal(util_strtoull("", &end, 10), 0);
+	assert_int_equal(util_strtoull("9", NULL, 8), 0); /* not an octal digit */
+}
+
 static void sstr(void **st)
 {
 	static const char *const h[] = { "", "a", "abc", "a - b", "xx rbytes=5", "aaab" };
@@ -174,6 +190,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ip4),	     cmocka_unit_test(sstr), cmocka_unit_test(lines),
+		cmocka_unit_test(strto),
 		cmocka_unit_test(readwrite), cmocka_unit_test(opts),
 	};
 
