@@ -86,6 +86,8 @@ int spawn_lookup_user_ex(int rootfd, const char *user, uid_t *uid, gid_t *gid, g
 	size_t un = colon ? (size_t)(colon - user) : strlen(user);
 
 	*ngroups = 0;
+	if (home && homesz >= 2) /* "/" unless the user's passwd line says otherwise */
+		strcpy(home, "/");
 	if (!un || un >= sizeof(name) || (colon && strlen(colon + 1) >= sizeof(group)))
 		return err_set(e, EINVAL, "user: %s: invalid", user);
 	memcpy(name, user, un);
