@@ -276,10 +276,20 @@ int sets_try(const char *dir, char *msg, size_t n)
 	return 0;
 }
 
-int sets_commit(char *msg, size_t n)
+/* id: the set meant ("" any): an OTA agent repeats its states after a power loss, so a
+ * commit of what is current already, or a rollback of a trial that already failed,
+ * is success and changes nothing */
+int sets_commit(const char *id, char *msg, size_t n)
 {
+	char now[64];
+
+	target("current", now, sizeof(now));
+	if (*id && t.st != S_PASSED && t.st != S_TRYING && !strcmp(id, now))
+		return snprintf(msg, n, "set %s is current already", id), 0;
+	if (*id && (t.st == S_IDLE || strcmp(id, t.id)))
+		return snprintf(msg, n, "set %s is not on trial", id), -ENOENT;
 	if (t.st == S_IDLE || t.st == S_COMMIT)
-		return snprintf(msg, n, "nothing to commit"), 0; /* idempotent */
+		return snprintf(msg, n, "nothing to commit"), 0;
 	if (t.st != S_PASSED)
 		return snprintf(msg, n, "set %s is %s, not passed", t.id, st_names[t.st]), -EAGAIN;
 	if (spawn_writer(S_COMMIT, do_commit) < 0)
@@ -288,16 +298,24 @@ int sets_commit(char *msg, size_t n)
 	return 0;
 }
 
-int sets_rollback(char *msg, size_t n)
+int sets_rollback(const char *id, char *msg, size_t n)
 {
-	if (t.st == S_TRYING || t.st == S_PASSED) {
+	char now[64], p[40];
+
+	if ((t.st == S_TRYING || t.st == S_PASSED) && (!*id || !strcmp(id, t.id))) {
 		fail("%s", "rolled back on request");
 		return snprintf(msg, n, "set %s rolled back", t.id), 0;
 	}
 	if (t.st != S_IDLE)
 		return snprintf(msg, n, "busy (%s)", st_names[t.st]), -EAGAIN;
+	target("current", now, sizeof(now));
+	snprintf(p, sizeof(p), "%.16s/FAILED", id);
+	if (*id && strcmp(id, now)) /* not current: already failed or never here */
+		return snprintf(msg, n, "set %s is not current%s", id,
+				exists(p) ? " (its trial failed)" : ""),
+		       0;
 	if (!exists("previous"))
-		return snprintf(msg, n, "nothing to roll back to"), 0; /* idempotent */
+		return snprintf(msg, n, "nothing to roll back to"), 0;
 	if (spawn_writer(S_SWAP, do_swap) < 0)
 		return snprintf(msg, n, "cannot start the writer"), -EIO;
 	snprintf(msg, n, "rolling back to the previous set");

@@ -967,8 +967,9 @@ void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		v_status(r, rp);
 	else if (!strcmp(v, "commit") || !strcmp(v, "rollback")) {
 		char msg[200];
-		int rc = !strcmp(v, "commit") ? sets_commit(msg, sizeof(msg))
-					      : sets_rollback(msg, sizeof(msg));
+		const char *id = r->argc > 1 ? r->argv[1] : "";
+		int rc = !strcmp(v, "commit") ? sets_commit(id, msg, sizeof(msg))
+					      : sets_rollback(id, msg, sizeof(msg));
 
 		if (rc < 0)
 			ctl_reply_end(rp, EXIT_REFUSED, msg);

@@ -27,8 +27,9 @@ const char *sets_dir_now(void);
 /* `deploy --try DIR`: refuses a running trial or a failed set; else copies DIR into
  * sets_dir by a child and starts the trial when that is done. 0 or -errno with msg. */
 int sets_try(const char *dir, char *msg, size_t n);
-int sets_commit(char *msg, size_t n);
-int sets_rollback(char *msg, size_t n);
+/* id "" = whatever is on trial; idempotent (see sets.c) */
+int sets_commit(const char *id, char *msg, size_t n);
+int sets_rollback(const char *id, char *msg, size_t n);
 void sets_list(struct ctl_reply *rp);
 void sets_status_kv(struct ctl_reply *rp);
 /* each loop iteration: judge the trial */
