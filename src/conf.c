@@ -68,6 +68,7 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(CAP_ADD, "cap_add", KC | KR)                \
 	X(CAP_DROP, "cap_drop", KC | KR)              \
 	X(NO_NEW_PRIVS, "no_new_privs", KC)           \
+	X(SECCOMP, "seccomp", KC)                     \
 	X(USERNS, "userns", KC)                       \
 	X(SYSCTL, "sysctl", KC | KR)                  \
 	X(MEMORY, "memory", KC)                       \
@@ -804,6 +805,11 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		break;
 	case K_NO_NEW_PRIVS:
 		get_bool(ps, key, v, &t->no_new_privs);
+		break;
+	case K_SECCOMP:
+		e = get_enum(ps, key, v, "default|unconfined");
+		if (e >= 0)
+			t->unconfined = e == 1;
 		break;
 	case K_USERNS:
 		if (get_bool(ps, key, v, &b)) {

@@ -26,7 +26,7 @@ static const char run_usage[] =
 	"                 [--cpu CORES] [-v HOST:CTR[:ro]] [--tmpfs PATH[:SIZE]] [-e K=V]\n"
 	"                 [--hostname H] [--name N] [--readonly] [--user U] [--workdir D]\n"
 	"                 [--cap-add C] [--cap-drop C] [--net none|host] [--userns]\n"
-	"                 [--no-new-privs yes|no] -- CMD...\n";
+	"                 [--no-new-privs yes|no] [--seccomp default|unconfined] -- CMD...\n";
 
 static int usage_err(const char *what)
 {
@@ -92,6 +92,7 @@ static const struct {
 	{ "--cap-drop", "cap_drop", false },
 	{ "--net", "net", false },
 	{ "--no-new-privs", "no_new_privs", false },
+	{ "--seccomp", "seccomp", false },
 	{ "--readonly", "readonly", true },
 	{ "--userns", "userns", true },
 };

@@ -29,6 +29,7 @@
 
 #include "cabin/mount.h"
 #include "cabin/net.h"
+#include "cabin/seccomp.h"
 #include "cabin/spawn.h"
 #include "cabin/util.h"
 
@@ -318,6 +319,10 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 		return r;
 	/* a uid change clears the parent-death signal: arm it again (B8) */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* seccomp needs no_new_privs or CAP_SYS_ADMIN: without no_new_privs it goes in
+	 * while we still hold every capability (as runc does), else last of all */
+	if (!c->unconfined && !c->no_new_privs && (r = seccomp_install(keep, e)) < 0)
+		return r;
 	r = set_caps(keep, e);
 	if (r < 0)
 		return r;
@@ -333,6 +338,8 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 	}
 	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "no_new_privs");
+	if (!c->unconfined && c->no_new_privs && (r = seccomp_install(keep, e)) < 0)
+		return r;
 
 	if (build_env(c, o, home, host, envp, envbuf, sizeof(envbuf)) < 0)
 		return err_set(e, ENAMETOOLONG, "env: too long");

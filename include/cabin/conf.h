@@ -98,6 +98,7 @@ struct conf_ctr {
 	uint64_t cap_add;  /* bit n = capability n; the set a container gets is */
 	uint64_t cap_drop; /* (conf_cap_default() & ~cap_drop) | cap_add */
 	bool no_new_privs; /* default yes */
+	bool unconfined;   /* seccomp=unconfined: no filter (default: cabin's filter) */
 	bool userns;
 	struct conf_sysctl sysctl[CONFIG_MAX_SYSCTL];
 	int nsysctl;

@@ -518,6 +518,51 @@ static int cmd_conns(const char *ip, int port, int n)
 	return 0;
 }
 
+/* scall WHAT: one system call the seccomp filter must refuse, or let through; prints
+ * "OK" or "ERR <ENAME> scall" (keyctl, addkey, iouring, vsock, newuser, x32, int80,
+ * clone3, personality, getpid) */
+static int cmd_scall(const char *w)
+{
+	long r = -1;
+
+	errno = 0;
+	if (!strcmp(w, "keyctl"))
+		r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0);
+	else if (!strcmp(w, "addkey"))
+		r = syscall(SYS_add_key, "user", "probe", "x", 1, -3);
+	else if (!strcmp(w, "iouring")) {
+		char params[120] = { 0 };
+
+		r = syscall(425, 1, params);
+	} else if (!strcmp(w, "vsock"))
+		r = socket(40 /* AF_VSOCK */, SOCK_STREAM, 0);
+	else if (!strcmp(w, "newuser"))
+		r = syscall(SYS_unshare, 0x10000000 /* CLONE_NEWUSER */);
+	else if (!strcmp(w, "x32"))
+		r = syscall(39 | 0x40000000); /* getpid through the x32 ABI */
+	else if (!strcmp(w, "int80")) { /* getpid (20) through the i386 entry point */
+		long ret;
+
+		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+		if (ret < 0 && ret > -4096) {
+			errno = (int)-ret;
+			r = -1;
+		} else
+			r = 0;
+	} else if (!strcmp(w, "clone3"))
+		r = syscall(435, NULL, 0);
+	else if (!strcmp(w, "personality"))
+		r = syscall(SYS_personality, 0x0008000 /* ADDR_NO_RANDOMIZE... READ_IMPLIES_EXEC: 0x400000 */ | 0x400000);
+	else if (!strcmp(w, "getpid"))
+		r = syscall(SYS_getpid);
+	else
+		errno = EINVAL;
+	if (r < 0)
+		return fail("scall", NULL);
+	out("OK\n");
+	return 0;
+}
+
 /* outb PORT VALUE: one byte to an x86 I/O port (the boot test's isa-debug-exit) */
 static int cmd_outb(const char *port, const char *val)
 {
@@ -639,6 +684,13 @@ int main(int argc, char **argv)
 		return cmd_udpecho(atoi(a));
 	if (!strcmp(c, "udpask") && a && argc > 4)
 		return cmd_udpask(a, atoi(argv[3]), argv[4]);
+	if (!strcmp(c, "loop") && a) { /* N getppid() calls: the seccomp bench */
+		for (long i = strtol(a, NULL, 10); i > 0; i--)
+			syscall(SYS_getppid);
+		return 0;
+	}
+	if (!strcmp(c, "scall") && a)
+		return cmd_scall(a);
 	if (!strcmp(c, "outb") && a && argc > 3)
 		return cmd_outb(a, argv[3]);
 	if (!strcmp(c, "notify") && a)
