@@ -583,6 +583,14 @@ static bool mount_dst_ok(struct pstate *ps, const char *key, const char *v, cons
 	return true;
 }
 
+bool conf_volume_src_bad(const char *cs)
+{
+	return !strcmp(cs, "/") || path_under(CONFIG_DEFAULT_RUNDIR, cs) ||
+	       path_under(cs, CONFIG_DEFAULT_RUNDIR) || !strcmp(cs, "/dev") ||
+	       path_under(cs, "/dev/watchdog") || !strcmp(cs, "/dev/kmsg") ||
+	       path_under(cs, "/proc") || path_under(cs, "/sys");
+}
+
 static void set_volume(struct pstate *ps, const char *key, const char *v)
 {
 	char src[CONFIG_CONF_LINE_MAX + 1], dst[CONFIG_CONF_LINE_MAX + 1];
@@ -612,9 +620,7 @@ static void set_volume(struct pstate *ps, const char *key, const char *v)
 	}
 	path_clean(src, cs, sizeof(cs));
 	/* a volume must never hand the container the control FIFO or the watchdog */
-	if (!strcmp(cs, "/") || path_under(CONFIG_DEFAULT_RUNDIR, cs) ||
-	    path_under(cs, CONFIG_DEFAULT_RUNDIR) || !strcmp(cs, "/dev") ||
-	    path_under(cs, "/dev/watchdog") || !strcmp(cs, "/dev/kmsg")) {
+	if (conf_volume_src_bad(cs)) {
 		bad(ps, key, v, "source %s would expose cabin's own files", cs);
 		return;
 	}
@@ -656,8 +662,8 @@ static bool user_part_ok(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			digits = false;
-	if (digits)
-		return n <= 10;
+	if (digits) /* a number below 2^32 - 1: (uid_t)-1 means "unchanged" to the kernel */
+		return n <= 10 && util_strtoull(s, NULL, 10) < 0xFFFFFFFFull;
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
 		return false;
 	for (i = 1; i < n; i++)

@@ -12,14 +12,39 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cabin/conf.h"
 #include "cabin/mount.h"
 
 #define FDPATH_MAX 32
+
+/* the new mount API (Linux 5.2; mount_setattr 5.12), not all in musl's headers */
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x1
+#define MOUNT_ATTR_NOSUID 0x2
+#define MOUNT_ATTR_NODEV 0x4
+#endif
+struct cabin_mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#define CABIN_OPEN_TREE_CLONE 1
+#define CABIN_MOVE_MOUNT_F_EMPTY_PATH 0x4
+#define CABIN_MOVE_MOUNT_T_EMPTY_PATH 0x40
+#define CABIN_AT_RECURSIVE 0x8000
+#define CABIN_FSCONFIG_SET_STRING 1
+#define CABIN_FSCONFIG_CMD_CREATE 6
+#define SYS_OPEN_TREE 428
+#define SYS_MOVE_MOUNT 429
+#define SYS_FSOPEN 430
+#define SYS_FSCONFIG 431
+#define SYS_FSMOUNT 432
+#define SYS_MOUNT_SETATTR 442
 
 static const char *fdpath(int fd, char *buf)
 {
@@ -236,11 +261,46 @@ static int mk_dev(int rootfd, struct cabin_err *e)
 	return r;
 }
 
+/* A destination, once resolved in the root, must not lie on a kernel filesystem (proc,
+ * sysfs, devpts, mqueue, cgroupfs, ...) or on the container's /dev or /dev/shm,
+ * whatever the config string said: an image link /data -> /proc makes "/data/sys"
+ * /proc/sys (hardening issue, A10). */
+static int dest_ok(int rootfd, int dfd, const char *what, const char *dst, struct cabin_err *e)
+{
+	static const unsigned long kernel_fs[] = {
+		0x9fa0 /* proc */,	     0x62656572 /* sysfs */,   0x1cd1 /* devpts */,
+		0x19800202 /* mqueue */,     0x27e0eb /* cgroup */,    0x63677270 /* cgroup2 */,
+		0x73636673 /* securityfs */, 0x64626720 /* debugfs */, 0x74726163 /* tracefs */,
+		0xcafe4a11 /* bpf */,	     0x6e736673 /* nsfs */,
+	};
+	static const char *const devs[] = { "dev", "dev/shm" };
+	struct statfs sf;
+	struct stat st, d;
+
+	if (fstatfs(dfd, &sf) < 0 || fstat(dfd, &st) < 0)
+		return err_sys(e, "%s: %s", what, dst);
+	for (size_t i = 0; i < sizeof(kernel_fs) / sizeof(kernel_fs[0]); i++)
+		if ((unsigned long)sf.f_type == kernel_fs[i])
+			return err_set(e, EPERM, "%s: %s resolves onto a kernel filesystem", what,
+				       dst);
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		int fd = mount_open_in_root(rootfd, devs[i], false, true);
+		bool same = fd >= 0 && fstat(fd, &d) == 0 && d.st_dev == st.st_dev;
+
+		if (fd >= 0)
+			close(fd);
+		if (same)
+			return err_set(e, EPERM, "%s: %s resolves into the container's /%s", what,
+				       dst, devs[i]);
+	}
+	return 0;
+}
+
 static int mk_volume(int rootfd, const struct conf_volume *v, struct cabin_err *e)
 {
 	char fs[FDPATH_MAX], fd_[FDPATH_MAX];
 	struct stat st;
-	int sfd, dfd, r = 0;
+	int sfd, dfd, tfd, r = 0;
 
 	/* the source is the host's (config is trusted); the destination is the image's */
 	sfd = open(v->src, O_PATH | O_CLOEXEC);
@@ -250,11 +310,47 @@ static int mk_volume(int rootfd, const struct conf_volume *v, struct cabin_err *
 		r = err_sys(e, "volume: %s", v->src);
 		goto out;
 	}
+	{
+		/* the source as the kernel resolved it: /var/run is /run (hardening issue) */
+		char real[PATH_MAX];
+		ssize_t n = readlink(fdpath(sfd, fs), real, sizeof(real) - 1);
+
+		if (n > 0 && (real[n] = 0, conf_volume_src_bad(real))) {
+			r = err_set(e, EPERM, "volume: %s is %s: cabin's own files", v->src, real);
+			goto out;
+		}
+	}
 	dfd = mount_open_in_root(rootfd, v->dst, true, S_ISDIR(st.st_mode));
 	if (dfd < 0) {
 		r = err_set(e, -dfd, "volume: %s on %s", v->src, v->dst);
 		goto out;
 	}
+	if ((r = dest_ok(rootfd, dfd, "volume", v->dst, e)) < 0) {
+		close(dfd);
+		goto out;
+	}
+	/* through fds from start to end (hardening issue, A6): a detached copy of the
+	 * source, its attributes set while nobody else can see it, then attached to the
+	 * destination fd; nothing is looked up by path again */
+	tfd = (int)syscall(SYS_OPEN_TREE, sfd, "",
+			   CABIN_OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | CABIN_AT_RECURSIVE);
+	if (tfd >= 0) {
+		struct cabin_mount_attr a = {
+			.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				    (v->ro ? MOUNT_ATTR_RDONLY : 0),
+		};
+
+		if (syscall(SYS_MOUNT_SETATTR, tfd, "", AT_EMPTY_PATH | CABIN_AT_RECURSIVE, &a,
+			    sizeof(a)) < 0 ||
+		    syscall(SYS_MOVE_MOUNT, tfd, "", dfd, "",
+			    CABIN_MOVE_MOUNT_F_EMPTY_PATH | CABIN_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			r = err_sys(e, "volume: %s on %s", v->src, v->dst);
+		close(tfd);
+		close(dfd);
+		goto out;
+	}
+	/* a kernel without the new mount API: bind through the fds, then the remount
+	 * finds the new mount by path (the race this closes on newer kernels) */
 	if (mount(fdpath(sfd, fs), fdpath(dfd, fd_), NULL, MS_BIND | MS_REC, NULL) < 0)
 		r = err_sys(e, "volume: %s on %s", v->src, v->dst);
 	close(dfd);
@@ -368,8 +464,17 @@ int mount_rootfs(const struct conf_ctr *c, const struct conf *g, int hosts_fd, s
 		if (c->tmpfs[i].size)
 			snprintf(data, sizeof(data), "mode=1777,size=%llu",
 				 (unsigned long long)c->tmpfs[i].size);
-		r = mount_at(rootfd, c->tmpfs[i].path, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, data,
-			     true, true, e);
+		int tfd = mount_open_in_root(rootfd, c->tmpfs[i].path, true, true);
+
+		if (tfd < 0) {
+			r = err_set(e, -tfd, "tmpfs: %s", c->tmpfs[i].path);
+			goto out;
+		}
+		r = dest_ok(rootfd, tfd, "tmpfs", c->tmpfs[i].path, e);
+		if (r == 0 &&
+		    mount("tmpfs", fdpath(tfd, fp), "tmpfs", MS_NOSUID | MS_NODEV, data) < 0)
+			r = err_sys(e, "tmpfs: %s", c->tmpfs[i].path);
+		close(tfd);
 		if (r < 0)
 			goto out;
 	}

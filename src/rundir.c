@@ -110,7 +110,12 @@ void rundir_status_init(void)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		int dfd;
 
+		struct stat st;
+
 		snprintf(path, sizeof(path), "%s/%s", rundir, dirs[i]);
+		/* ours to create: anything planted there (a symlink to elsewhere) goes first */
+		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+			unlink(path);
 		mkdir(path, i ? 0755 : 0700);
 		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (dfd < 0)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -58,25 +60,51 @@ static int write_file(const char *path, const char *val, struct cabin_err *e)
 	return r < 0 ? err_set(e, -r, "%s", path) : 0;
 }
 
+/* sysctl= through fds (hardening issue, A11): the container's own /proc/sys, checked to
+ * be procfs and reached without a symlink, then each key beneath it without a symlink
+ * and without leaving procfs: a link planted in the image, or a volume, can never turn
+ * a key into a host file */
 static int set_sysctls(const struct conf_ctr *c, struct cabin_err *e)
 {
-	char path[256];
+	struct open_how dir = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	struct open_how key = { .flags = O_WRONLY | O_CLOEXEC | O_NONBLOCK,
+				.resolve =
+					RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV };
+	struct statfs sf;
+	char rel[256];
+	int dfd, r = 0;
 
-	for (int i = 0; i < c->nsysctl; i++) {
-		size_t n = snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctl[i].key);
+	if (!c->nsysctl)
+		return 0;
+	dfd = (int)syscall(SYS_openat2, AT_FDCWD, "/proc/sys", &dir, sizeof(dir));
+	if (dfd < 0 || fstatfs(dfd, &sf) < 0 || sf.f_type != 0x9fa0 /* PROC_SUPER_MAGIC */) {
+		if (dfd >= 0)
+			close(dfd);
+		return err_set(e, EPERM, "sysctl: /proc/sys is not the container's procfs");
+	}
+	for (int i = 0; i < c->nsysctl && r == 0; i++) {
+		size_t n = snprintf(rel, sizeof(rel), "%s", c->sysctl[i].key);
+		const char *v = c->sysctl[i].val;
+		int fd;
 
-		if (n >= sizeof(path))
-			return err_set(e, ENAMETOOLONG, "sysctl: %s", c->sysctl[i].key);
-		for (char *p = path + 10; *p; p++)
+		if (n >= sizeof(rel)) {
+			r = err_set(e, ENAMETOOLONG, "sysctl: %s", c->sysctl[i].key);
+			break;
+		}
+		for (char *p = rel; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		if (write_file(path, c->sysctl[i].val, e) < 0)
-			return -e->code;
+		fd = (int)syscall(SYS_openat2, dfd, rel, &key, sizeof(key));
+		if (fd < 0 || write(fd, v, strlen(v)) != (ssize_t)strlen(v))
+			r = err_sys(e, "sysctl: %s", c->sysctl[i].key);
+		if (fd >= 0)
+			close(fd);
 	}
-	return 0;
+	close(dfd);
+	return r;
 }
 
-/* the bounding set, while we are still root with CAP_SETPCAP */
 static int drop_bounding(uint64_t keep, struct cabin_err *e)
 {
 	for (int cap = 0; cap <= 63; cap++) {
@@ -300,14 +328,46 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 	}
 
 	{
+		/* documented defaults, never the caller's (hardening issue): the kernel's own
+		 * defaults for a fresh login, NOFILE from rlimit_nofile, no core dumps. A hard
+		 * limit above the caller's needs CAP_SYS_RESOURCE over the host: in a user
+		 * namespace the soft value is still set, within what the caller had */
+		static const struct {
+			int res;
+			rlim_t soft, hard;
+		} defs[] = {
+			{ RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY },
+			{ RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY },
+			{ RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY },
+			{ RLIMIT_STACK, 8 << 20, RLIM_INFINITY },
+			{ RLIMIT_CORE, 0, 0 },
+			{ RLIMIT_RSS, RLIM_INFINITY, RLIM_INFINITY },
+			{ RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY }, /* pids= bounds it */
+			{ RLIMIT_MEMLOCK, 8 << 20, 8 << 20 },
+			{ RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY },
+			{ RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY },
+			{ RLIMIT_MSGQUEUE, 819200, 819200 },
+			{ RLIMIT_NICE, 0, 0 },
+			{ RLIMIT_RTPRIO, 0, 0 },
+			{ RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY },
+		};
 		struct rlimit nofile = { c->rlimit_nofile, c->rlimit_nofile };
-		struct rlimit core = { 0, 0 };
 
-		/* prlimit64 itself: libc's setrlimit would broadcast to every thread */
+		for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+			struct rlimit l = { defs[i].soft, defs[i].hard }, old;
+
+			/* prlimit64 itself: libc's setrlimit would broadcast to every thread */
+			if (syscall(SYS_prlimit64, 0, defs[i].res, &l, NULL) < 0 &&
+			    syscall(SYS_prlimit64, 0, defs[i].res, NULL, &old) == 0) {
+				l.rlim_max = old.rlim_max;
+				if (l.rlim_cur > l.rlim_max)
+					l.rlim_cur = l.rlim_max;
+				syscall(SYS_prlimit64, 0, defs[i].res, &l, NULL);
+			}
+		}
 		if (c->rlimit_nofile && syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile, NULL) < 0)
 			return err_sys(e, "rlimit: nofile %llu",
 				       (unsigned long long)c->rlimit_nofile);
-		syscall(SYS_prlimit64, 0, RLIMIT_CORE, &core, NULL);
 	}
 	umask(c->umask);
 

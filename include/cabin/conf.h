@@ -208,6 +208,9 @@ void conf_init(struct conf *c);
 /* Parse FILE and, if confdir is not NULL and exists, confdir/ *.conf in name order.
  * Returns 0 if valid, -EINVAL with d->nerr > 0 if not (c is then unusable), another
  * -errno if FILE cannot be read at all (also reported through d). */
+/* a volume source (clean, absolute, resolved) that would hand a container cabin's own
+ * files (the run dir, the watchdog, /dev, /proc, /sys) */
+bool conf_volume_src_bad(const char *path);
 int conf_load(struct conf *c, const char *file, const char *confdir, struct conf_diag *d);
 /* The same, then setdir/ *.conf (a deployed config set) when setdir is not NULL. */
 int conf_load_set(struct conf *c, const char *file, const char *confdir, const char *setdir,

@@ -684,6 +684,10 @@ int main(int argc, char **argv)
 		return cmd_udpecho(atoi(a));
 	if (!strcmp(c, "udpask") && a && argc > 4)
 		return cmd_udpask(a, atoi(argv[3]), argv[4]);
+	if (!strcmp(c, "swap") && a && argc > 3) { /* exchange two paths for ever (A6) */
+		for (;;)
+			syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, argv[3], 2 /* EXCHANGE */);
+	}
 	if (!strcmp(c, "loop") && a) { /* N getppid() calls: the seccomp bench */
 		for (long i = strtol(a, NULL, 10); i > 0; i--)
 			syscall(SYS_getppid);

@@ -482,6 +482,8 @@ static const struct {
 	{ B "env=NOVALUE\n", 4, "want NAME=VALUE" },
 	{ B "env=A=1\nenv=A=2\n", 5, "A set twice" },
 	{ B "user=ro ot\n", 4, "want UID[:GID] or NAME[:GROUP]" },
+	{ B "user=4294967295\n", 4, "want UID[:GID] or NAME[:GROUP]" },
+	{ B "user=0:4294967295\n", 4, "want UID[:GID] or NAME[:GROUP]" },
 	{ B "workdir=srv\n", 4, "workdir=srv: not an absolute path" },
 	{ B "hostname=-bad\n", 4, "not a hostname" },
 	{ "hostname=a b\n", 1, "not a hostname" },
