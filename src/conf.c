@@ -6,6 +6,7 @@
  * arena inside struct conf and scratch space is on the stack; files are read with
  * open/read/getdents64, never stdio or opendir. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1544,6 +1545,49 @@ int conf_parse_buf(struct conf *c, const char *name, const char *buf, size_t len
 /* ------------------------------------------------------------------------------------ */
 /* Files                                                                                */
 
+/* every directory above path: owned by root (or us), and not writable by others
+ * unless sticky and root's (/tmp); the first one that fails is reported */
+static void trust_chain(const char *path, const char *name, struct conf_diag *d)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir) || dir[0] != '/')
+		return;
+	while ((slash = strrchr(dir, '/'))) {
+		if (slash == dir)
+			slash[1] = 0; /* "/" itself, last */
+		else
+			*slash = 0;
+		if (stat(dir, &st) == 0 &&
+		    ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+		     ((st.st_mode & 022) && !((st.st_mode & S_ISVTX) && st.st_uid == 0)))) {
+			conf_report(d, name, 0,
+				    "directory %s is writable by others or not root's; refusing "
+				    "the config in it (chown root %s; chmod go-w %s)",
+				    dir, dir, dir);
+			return;
+		}
+		if (slash == dir)
+			return;
+	}
+}
+
+/* the path as given (a link in a writable directory is as bad as the file) and the
+ * path the kernel resolved */
+static void trust_dirs(int fd, const char *name, struct conf_diag *d)
+{
+	char fp[32], real[PATH_MAX];
+	ssize_t n;
+
+	trust_chain(name, name, d);
+	snprintf(fp, sizeof(fp), "/proc/self/fd/%d", fd);
+	n = readlink(fp, real, sizeof(real) - 1);
+	if (n > 0 && (real[n] = 0, strcmp(real, name)))
+		trust_chain(real, name, d);
+}
+
 static int parse_fd(struct conf *c, int fd, const char *name, struct conf_diag *d)
 {
 	struct pstate ps;
@@ -1559,10 +1603,15 @@ static int parse_fd(struct conf *c, int fd, const char *name, struct conf_diag *
 		conf_report(d, name, 0, "not a regular file");
 		return -EINVAL;
 	}
-	/* like sshd: a config anyone else can write is a config anyone can own us with */
+	/* like sshd's StrictModes: a config anyone else can write, or replace through a
+	 * directory on its way, is a config anyone can own us with */
 	if (st.st_mode & 022)
 		conf_report(d, name, 0, "is group- or world-writable; refusing it (chmod go-w %s)",
 			    name);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		conf_report(d, name, 0, "is owned by uid %u; refusing it (chown root %s)",
+			    (unsigned)st.st_uid, name);
+	trust_dirs(fd, name, d);
 	ps_begin(&ps, c, name, d);
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));

@@ -66,4 +66,16 @@ printf '[u]\nrootfs=%s\ncmd=/bin/true\nuser=4294967295\n' "$ROOT" > "$T/u.conf"
 t_out "user=4294967295 refused by check" "want UID" "$CABIN" check -c "$T/u.conf"
 t_out "rlimits are cabin's defaults, not the caller's (stack, memlock)" "Max stack size +8388608 .*Max locked memory +8388608" \
 	sh -c "ulimit -S -s 1024; ulimit -S -l 16; \"$CABIN\" run --rootfs \"$ROOT\" --net none -- /bin/cat /proc/self/limits | tr '\n' ' '"
+# config trust, like sshd's StrictModes (H7)
+mkdir -p "$T/cfg" "$T/open"
+chmod 0777 "$T/open"
+printf '[k]\nrootfs=%s\ncmd=/bin/true\n' "$ROOT" > "$T/cfg/ok.conf"
+t "a root-owned 0600 config in root-owned 0755 directories: fine" "$CABIN" check -c "$T/cfg/ok.conf"
+cp "$T/cfg/ok.conf" "$T/cfg/theirs.conf"
+chown 1000 "$T/cfg/theirs.conf"
+t_out "a 0600 config owned by uid 1000: refused" "owned by uid 1000; refusing it" "$CABIN" check -c "$T/cfg/theirs.conf"
+cp "$T/cfg/ok.conf" "$T/open/in-open.conf"
+t_out "a config in a 0777 directory: refused, naming it" "directory $T/open is writable by others" "$CABIN" check -c "$T/open/in-open.conf"
+ln -s "$T/cfg" "$T/open/link"
+t_out "a config reached through a link in a 0777 directory: refused" "directory $T/open is writable" "$CABIN" check -c "$T/open/link/ok.conf"
 t "nothing left behind" left_nothing
