@@ -1038,6 +1038,19 @@ undo:
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
+void cgroup_procs_each(const struct cgroup_sys *s, const char *name,
+		       void (*fn)(const char *path, void *ctx), void *ctx)
+{
+	char path[PATHSZ];
+
+	for (int i = 0; i < CG_NCTL; i++) {
+		if (s->version == 2 ? i > 0 : !first_of(s, i))
+			continue;
+		if (gpath(path, s, i, name, "cgroup.procs") == 0)
+			fn(path, ctx);
+	}
+}
+
 int cgroup_attach(const struct cgroup_sys *s, const char *name, pid_t pid, struct cabin_err *e)
 {
 	char path[PATHSZ], val[24];

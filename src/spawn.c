@@ -477,11 +477,38 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 		flags |= CLONE_NEWUSER;
 	if (o->cg && o->cg->version == 2)
 		flags |= CLONE_NEWCGROUP;
+	if (!o->cg) { /* exec: the container's cgroup namespace, when it has its own */
+		char p[48];
+		struct stat a, b2;
+
+		snprintf(p, sizeof(p), "/proc/%d/ns/cgroup", (int)init);
+		if (stat(p, &a) == 0 && stat("/proc/self/ns/cgroup", &b2) == 0 &&
+		    a.st_ino != b2.st_ino)
+			flags |= CLONE_NEWCGROUP;
+	}
 	if (c->host_kind)
 		flags = 0;
+	/* nothing in the container may open us through /proc/PID/exe or /proc/PID/mem
+	 * while we are cabin, before the exec (CVE-2019-5736 class) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* the container's group first: our own write, while we still see the host's tree */
 	if (o->cg && cgroup_attach(o->cg, c->name, 0, &ce) < 0)
 		goto fail;
+	for (int i = 0; !o->cg && i < 4 && o->join[i]; i++) {
+		int jfd = open(o->join[i], O_WRONLY | O_CLOEXEC);
+
+		if (jfd < 0 || write(jfd, "0", 1) != 1) {
+			err_sys(&ce, "enter: %s", o->join[i]);
+			if (jfd >= 0)
+				close(jfd);
+			goto fail;
+		}
+		close(jfd);
+	}
+	if (!timeout_ms) { /* exec: ^C and ^\ are for the command, we report its status */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+	}
 	if (flags) {
 		pfd = (int)syscall(SYS_pidfd_open, init, 0);
 		if (pfd < 0 || setns(pfd, flags) < 0) {
@@ -499,7 +526,8 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 		goto fail;
 	}
 	if (b == 0) {
-		setpgid(0, 0);
+		if (timeout_ms)
+			setpgid(0, 0); /* a probe: a group to kill at its timeout */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		become(c, o, cmd, &ce);
 		dprintf(2, "cabin: %s\n", ce.msg);
@@ -516,6 +544,11 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		end = (uint64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
+	}
+	if (!timeout_ms) { /* exec: as long as it takes */
+		while (waitpid(b, &st, 0) < 0 && errno == EINTR)
+			;
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
 	for (;;) {
 		struct timespec now, ts;

@@ -894,6 +894,60 @@ static void v_debug(struct ctl_req *r, struct ctl_reply *rp)
 	ctl_reply_end(rp, 0, NULL);
 }
 
+static void kv_procs(const char *path, void *ctx)
+{
+	ctl_reply_kv(ctx, "procs", "%s", path);
+}
+
+/* `exec NAME`: what the client needs to enter the container itself (the FIFO cannot
+ * pass fds): the init's pid, the group's cgroup.procs files, and the identity fields
+ * the start's second half applies */
+static void v_exec(struct ctl_req *r, struct ctl_reply *rp)
+{
+	struct svc *s = r->argc == 2 ? svc_find(r->argv[1]) : NULL;
+	const struct conf_ctr *c;
+
+	if (r->argc != 2) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: exec NAME");
+		return;
+	}
+	if (!s || !s->c) {
+		ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+		return;
+	}
+	if (s->state != SVC_RUNNING || s->pid <= 0) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "%s is %s: nothing to exec into", s->name,
+			 svc_state_name(s->state));
+		ctl_reply_end(rp, EXIT_REFUSED, msg);
+		return;
+	}
+	c = s->c;
+	ctl_reply_kv(rp, "pid", "%d", (int)s->pid);
+	if (have_cg && s->sp.cgname[0])
+		cgroup_procs_each(&cg, s->sp.cgname, kv_procs, rp);
+	ctl_reply_kv(rp, "name", "%s", c->name);
+	ctl_reply_kv(rp, "hostname", "%s", c->hostname ? c->hostname : c->name);
+	if (c->user)
+		ctl_reply_kv(rp, "user", "%s", c->user);
+	if (c->workdir)
+		ctl_reply_kv(rp, "workdir", "%s", c->workdir);
+	for (int i = 0; i < c->nenv; i++)
+		ctl_reply_kv(rp, "env", "%s", c->env[i]);
+	ctl_reply_kv(rp, "cap_add", "%llx", (unsigned long long)c->cap_add);
+	ctl_reply_kv(rp, "cap_drop", "%llx", (unsigned long long)c->cap_drop);
+	ctl_reply_kv(rp, "nnp", "%d", c->no_new_privs);
+	ctl_reply_kv(rp, "unconfined", "%d", c->unconfined);
+	ctl_reply_kv(rp, "userns", "%d", c->userns);
+	ctl_reply_kv(rp, "net", "%d", (int)c->net);
+	ctl_reply_kv(rp, "host", "%d", c->host_kind);
+	ctl_reply_kv(rp, "nofile", "%llu", (unsigned long long)c->rlimit_nofile);
+	ctl_reply_kv(rp, "umask", "%o", (unsigned)c->umask);
+	ctl_reply_kv_end(rp);
+	ctl_reply_end(rp, 0, NULL);
+}
+
 /* the daemon as a whole: version, containers, the watchdog */
 static void v_status(struct ctl_req *r, struct ctl_reply *rp)
 {
@@ -981,7 +1035,7 @@ void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		sets_list(rp);
 		ctl_reply_end(rp, 0, NULL);
 	} else if (!strcmp(v, "exec"))
-		ctl_reply_end(rp, EXIT_REFUSED, "exec: not supported by this daemon yet");
+		v_exec(r, rp);
 	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt")) {
 		if (!init_mode) {
 			ctl_reply_end(rp, EXIT_REFUSED, "not in init mode; use `cabin shutdown`");

@@ -56,6 +56,10 @@ struct cgroup_limits {
  * missing is an error; pids and io weight are skipped silently when unavailable. */
 int cgroup_create(const struct cgroup_sys *s, const char *name, const struct cgroup_limits *c,
 		  struct cabin_err *e);
+/* fn(path) for the cgroup.procs file of each hierarchy of the container's group (what
+ * `cabin exec` writes itself into) */
+void cgroup_procs_each(const struct cgroup_sys *s, const char *name,
+		       void (*fn)(const char *path, void *ctx), void *ctx);
 /* Move pid (0: the caller itself) into the container's group(s). */
 int cgroup_attach(const struct cgroup_sys *s, const char *name, pid_t pid, struct cabin_err *e);
 /* v2: an O_DIRECTORY fd of the container group for clone3(CLONE_INTO_CGROUP), or -1

@@ -26,6 +26,9 @@ struct spawn_opts {
 	/* "K=V" added to the container's environment (NOTIFY_SOCKET, WATCHDOG_USEC); the
 	 * strings must outlive the clone (the child reads its copy) */
 	const char *env_extra[3];
+	/* spawn_enter without cg (cabin exec, in the client): the cgroup.procs files of the
+	 * container's group, as the daemon named them */
+	const char *join[4];
 };
 
 struct spawn {
@@ -52,8 +55,10 @@ void spawn_abort(struct spawn *sp);
  * does (user, stdio from o->stdio, rlimits, bounding set, caps, no_new_privs, workdir,
  * env) and execs. The helper waits at most timeout_ms, then kills the group; it always
  * kills what is left of the group when cmd ends, and exits with cmd's status (128+N for
- * a signal, 124 timeout, 125 could not enter, 126/127 as a shell). Returns the helper's
- * pid, a child of the caller to reap, or -errno. Never waits. */
+ * a signal, 124 timeout, 125 could not enter, 126/127 as a shell). timeout_ms 0: no
+ * timeout and no group of its own (cabin exec: the terminal's job control and ^C reach
+ * cmd). The helper is non-dumpable before it enters (CVE-2019-5736 class). Returns the
+ * helper's pid, a child of the caller to reap, or -errno. Never waits. */
 pid_t spawn_enter(const struct conf_ctr *c, const struct spawn_opts *o, pid_t init,
 		  const char *const *cmd, uint32_t timeout_ms, struct cabin_err *e);
 
