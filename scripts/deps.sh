@@ -4,7 +4,8 @@
 set -eu
 PKGS="make gcc clang clang-format musl-tools libcmocka-dev libcap-dev busybox-static crun
       dpkg-dev xz-utils iproute2 jq util-linux procps psmisc file
-      libclang-rt-14-dev qemu-system-x86 cpio skopeo umoci mender-client mender-artifact"
+      libclang-rt-14-dev qemu-system-x86 cpio skopeo umoci mender-client mender-artifact
+      python3 python3-prometheus-client"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' ||

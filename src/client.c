@@ -21,7 +21,7 @@
 #include "cabin/ctl.h"
 #include "cabin/err.h"
 
-enum { OUT_TABLE, OUT_KV, OUT_JSON };
+enum { OUT_TABLE, OUT_KV, OUT_JSON, OUT_PROM };
 
 enum {
 	K_PLAIN, /* payload on stdout, or on stderr when the command fails */
@@ -31,6 +31,7 @@ enum {
 	K_EVENTS,  /* stream of kv records */
 	K_LOGS,	   /* raw lines */
 	K_EXEC,	   /* raw lines, no timeout: the command's output as it comes */
+	K_WAIT,	   /* kv records of the instances waited for: their exit status */
 };
 
 struct cmd {
@@ -43,18 +44,22 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-	{ "ps", "a", 0, 0, K_PS, false, "ps [-a] [-o table|kv|json]" },
+	{ "ps", "aq", 0, -1, K_PS, false,
+	  "ps [-a] [-q] [--filter KEY=VALUE]... [-o table|kv|json] [NAME...]" },
 	{ "start", "", 1, -1, K_PLAIN, false, "start NAME..." },
-	{ "stop", "", 1, -1, K_PLAIN, false, "stop NAME..." },
-	{ "restart", "", 1, -1, K_PLAIN, false, "restart NAME..." },
-	{ "kill", "s", 1, -1, K_PLAIN, false, "kill [-s SIGNAL] NAME... (default KILL)" },
+	{ "stop", "", 1, -1, K_PLAIN, false, "stop [--no-wait] NAME..." },
+	{ "restart", "", 1, -1, K_PLAIN, false, "restart [--no-wait] NAME..." },
+	{ "kill", "s", 1, -1, K_PLAIN, false, "kill [-s SIGNAL | -SIGNAL] NAME... (default KILL)" },
 	{ "pause", "", 1, -1, K_PLAIN, false, "pause NAME..." },
-	{ "resume", "", 1, -1, K_PLAIN, false, "resume NAME..." },
+	{ "resume", "", 1, -1, K_PLAIN, false, "resume NAME... (alias: unpause)" },
+	{ "wait", "", 1, -1, K_WAIT, false,
+	  "wait NAME... (until each is down; prints its exit status, the last one is ours)" },
 	{ "create", "", 1, -1, K_PLAIN, false, "create [--save] NAME KEY=VALUE..." },
-	{ "rm", "f", 1, 1, K_PLAIN, false, "rm [-f] NAME" },
+	{ "rm", "f", 1, 1, K_PLAIN, false, "rm [-f] [--no-wait] NAME" },
 	{ "exec", "it", 2, -1, K_EXEC, true, "exec [-i] [-t] NAME CMD..." },
-	{ "logs", "fn", 1, 1, K_LOGS, false, "logs [-f] [-n LINES] NAME" },
-	{ "stats", "", 0, 1, K_STATS, false, "stats [--no-stream] [-o table|kv|json] [NAME]" },
+	{ "logs", "fnt", 1, 1, K_LOGS, false,
+	  "logs [-f] [-t] [-n|--tail LINES] [--since DURATION] NAME (DURATION: 90s, 10m, 2h, 1d)" },
+	{ "stats", "", 0, 1, K_STATS, false, "stats [--no-stream] [-o table|kv|json|prom] [NAME]" },
 	{ "inspect", "", 1, 1, K_INSPECT, false, "inspect [-o kv|json] NAME" },
 	{ "status", "", 0, 0, K_INSPECT, false, "status [-o kv|json]" },
 	{ "scale", "", 2, 2, K_PLAIN, false, "scale NAME N" },
@@ -64,7 +69,7 @@ static const struct cmd cmds[] = {
 	{ "sets", "", 0, 0, K_INSPECT, false, "sets [-o kv|json]" },
 	{ "reload", "", 0, 0, K_PLAIN, false, "reload" },
 	{ "events", "", 0, 0, K_EVENTS, false, "events [-o kv|json]" },
-	{ "shutdown", "", 0, 0, K_PLAIN, false, "shutdown" },
+	{ "shutdown", "", 0, 0, K_PLAIN, false, "shutdown [--no-wait]" },
 	{ "poweroff", "", 0, 0, K_PLAIN, false, "poweroff" },
 	{ "reboot", "", 0, 0, K_PLAIN, false, "reboot" },
 	{ "halt", "", 0, 0, K_PLAIN, false, "halt" },
@@ -200,11 +205,34 @@ static void recs_add(struct recs *rs, const char *line)
 
 /* --- JSON ------------------------------------------------------------------------------- */
 
+/* the length of a valid UTF-8 sequence at s (shortest form, no surrogates), 0 if not */
+static int utf8_len(const unsigned char *s)
+{
+	int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	unsigned cp;
+
+	if (s[0] > 0xf4 || !n)
+		return 0;
+	cp = s[0] & (0x7f >> n);
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* a JSON string: escapes as RFC 8259 wants; bytes that are not UTF-8 (a container's
+ * output can hold anything) become U+FFFD, so a strict parser accepts every line */
 static void json_str(const char *s)
 {
 	putchar('"');
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = *s;
+		int n;
 
 		if (c == '"' || c == '\\')
 			printf("\\%c", c);
@@ -214,24 +242,78 @@ static void json_str(const char *s)
 			fputs("\\t", stdout);
 		else if (c < 0x20 || c == 0x7f)
 			printf("\\u%04x", c);
-		else
+		else if (c < 0x80)
 			putchar(c);
+		else if ((n = utf8_len((const unsigned char *)s))) {
+			fwrite(s, 1, n, stdout);
+			s += n;
+			continue;
+		} else
+			fputs("\\ufffd", stdout);
+		s++;
 	}
 	putchar('"');
 }
 
-static bool is_int(const char *s)
+/* a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?, short enough to stay exact */
+static bool is_num(const char *s)
 {
 	const char *p = s;
 
 	if (*p == '-')
 		p++;
-	if (!*p || (p[0] == '0' && p[1]) || strlen(p) > 15)
+	if (!*p || (p[0] == '0' && p[1] && p[1] != '.') || strlen(p) > 15)
 		return false;
-	for (; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
+	p += strspn(p, "0123456789");
+	if (*p == '.' && p[1])
+		p += 1 + strspn(p + 1, "0123456789");
+	return !*p && p[-1] != '.';
+}
+
+/* values that are text even when they look like numbers (a hostname "1234") */
+static bool text_key(const char *k)
+{
+	static const char *const t[] = { "name",    "hostname", "user",	       "workdir",
+					 "section", "reason",	"command",     "last_log",
+					 "rootfs",  "file",	"address",     "ip",
+					 "version", "config",	"status_text", "health_output",
+					 "id",	    "set",	NULL };
+
+	for (int i = 0; t[i]; i++)
+		if (!strcmp(k, t[i]))
+			return true;
+	return false;
+}
+
+/* epoch seconds: also as RFC 3339 (UTC) beside them, under KEY_rfc3339 */
+static bool time_key(const char *k)
+{
+	return !strcmp(k, "exit_time") || !strcmp(k, "started") || !strcmp(k, "time") ||
+	       !strcmp(k, "reason_time");
+}
+
+static void json_val(const char *k, const char *v)
+{
+	if (is_num(v) && !text_key(k))
+		fputs(v, stdout);
+	else
+		json_str(v);
+}
+
+static void json_kv(const char *k, const char *v)
+{
+	json_str(k);
+	putchar(':');
+	json_val(k, v);
+	if (time_key(k) && is_num(v)) {
+		time_t t = (time_t)util_strtoull(v, NULL, 10);
+		struct tm tm;
+		char b[32];
+
+		gmtime_r(&t, &tm);
+		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf(",\"%s_rfc3339\":\"%s\"", k, b);
+	}
 }
 
 static void json_rec(const struct rec *r)
@@ -242,12 +324,7 @@ static void json_rec(const struct rec *r)
 	for (i = 0; i < r->n; i++) {
 		if (i)
 			putchar(',');
-		json_str(r->k[i]);
-		putchar(':');
-		if (is_int(r->v[i]))
-			fputs(r->v[i], stdout);
-		else
-			json_str(r->v[i]);
+		json_kv(r->k[i], r->v[i]);
 	}
 	putchar('}');
 }
@@ -309,16 +386,62 @@ static void cell_uptime(const struct rec *r, const char *key, char *buf, size_t 
 		human_dur(util_strtoull(v, NULL, 10), buf, n);
 }
 
+/* Docker's STATUS, with cabin's reasons: why did it die, at a glance */
+static void cell_status(const struct rec *r, const char *key, char *buf, size_t n)
+{
+	const char *st = rec_get(r, "state"), *why = rec_get(r, "reason"),
+		   *et = rec_get(r, "exit_time"), *rs = rec_get(r, "restarts"),
+		   *next = rec_get(r, "next_ms");
+	char ago[40] = "", d[32];
+
+	if (!st)
+		st = "?";
+	if (!why)
+		why = "";
+	if (et && *et) {
+		long long t = (long long)time(NULL) - (long long)util_strtoull(et, NULL, 10);
+
+		human_dur(t < 0 ? 0 : (unsigned long long)t, d, sizeof(d));
+		snprintf(ago, sizeof(ago), " %s ago", d);
+	}
+	if (!strcmp(st, "running") || !strcmp(st, "paused")) {
+		cell_uptime(r, "uptime", d, sizeof(d));
+		snprintf(buf, n, "Up %s%s", d, st[0] == 'p' ? " (paused)" : "");
+	} else if (!strcmp(st, "exited") || !strcmp(st, "failed")) {
+		char what[200];
+
+		if (!strcmp(why, "stopped"))
+			snprintf(what, sizeof(what), "Stopped");
+		else if (!strcmp(why, "stopped:killed"))
+			snprintf(what, sizeof(what), "Stopped (SIGKILL at stop_timeout)");
+		else if (!strncmp(why, "exit:", 5))
+			snprintf(what, sizeof(what), "Exited (%s)", why + 5);
+		else if (!strncmp(why, "signal:", 7))
+			snprintf(what, sizeof(what), "Exited (SIG%s)", why + 7);
+		else
+			snprintf(what, sizeof(what), "Exited (%s)", *why ? why : "?");
+		if (st[0] == 'f')
+			snprintf(buf, n, "Failed%s%s, gave up after %s restart%s%s",
+				 *why ? ": " : "", why, rs ? rs : "0",
+				 rs && !strcmp(rs, "1") ? "" : "s", ago);
+		else
+			snprintf(buf, n, "%s%s", what, ago);
+	} else if (!strcmp(st, "backoff")) {
+		unsigned long long ms = next ? util_strtoull(next, NULL, 10) : 0;
+
+		snprintf(buf, n, "Restarting in %llus (%s)", (ms + 999) / 1000, why);
+	} else if (!strcmp(st, "defined")) {
+		snprintf(buf, n, "Created");
+	} else {
+		snprintf(buf, n, "%c%s", st[0] - 32, st + 1); /* Starting, Stopping, ... */
+	}
+}
+
 static const struct col ps_cols[] = {
-	{ "NAME", cell_str, "name" },
-	{ "STATE", cell_str, "state" },
-	{ "HEALTH", cell_str, "health" },
-	{ "PID", cell_pid, "pid" },
-	{ "IP", cell_str, "ip" },
-	{ "RESTARTS", cell_str, "restarts" },
-	{ "UPTIME", cell_uptime, "uptime" },
-	{ "PORTS", cell_str, "ports" },
-	{ NULL, NULL, NULL },
+	{ "NAME", cell_str, "name" },	  { "STATUS", cell_status, NULL },
+	{ "HEALTH", cell_str, "health" }, { "PID", cell_pid, "pid" },
+	{ "IP", cell_str, "ip" },	  { "RESTARTS", cell_str, "restarts" },
+	{ "PORTS", cell_str, "ports" },	  { NULL, NULL, NULL },
 };
 
 static void human_bytes(const char *v, char *buf, size_t n)
@@ -446,6 +569,7 @@ static void table(const struct col *cols, const struct recs *rs)
 struct out {
 	const struct cmd *cmd;
 	int fmt;
+	bool stamps; /* logs -t: each line's 13-digit epoch ms stamp, shown as RFC 3339 */
 	struct recs rs;
 	char **plain;
 	int nplain;
@@ -458,10 +582,7 @@ static void on_line(const char *l, void *ctx)
 	switch (o->cmd->kind) {
 	case K_PS:
 	case K_STATS:
-		if (o->fmt == OUT_KV && o->cmd->kind == K_PS)
-			puts(l);
-		else
-			recs_add(&o->rs, l);
+		recs_add(&o->rs, l);
 		return;
 	case K_INSPECT:
 		if (o->fmt == OUT_JSON)
@@ -483,9 +604,26 @@ static void on_line(const char *l, void *ctx)
 		fflush(stdout);
 		return;
 	case K_LOGS:
+		if (o->stamps && strspn(l, "0123456789") == 13 && l[13] == ' ') {
+			unsigned long long ms = util_strtoull(l, NULL, 10);
+			time_t t = (time_t)(ms / 1000);
+			struct tm tm;
+			char b[32];
+
+			gmtime_r(&t, &tm);
+			strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+			printf("%s.%03lluZ %s\n", b, ms % 1000, l + 14);
+		} else {
+			puts(l);
+		}
+		fflush(stdout);
+		return;
 	case K_EXEC:
 		puts(l);
 		fflush(stdout);
+		return;
+	case K_WAIT:
+		recs_add(&o->rs, l);
 		return;
 	default:
 		/* kept: on stdout when the command succeeds, on stderr with the error (a
@@ -507,10 +645,23 @@ static int timeout_ms(void)
 	return s > 86400 ? 0 : (int)(s * 1000);
 }
 
+/* keys that repeat in inspect: always arrays, never duplicate keys */
+static const char *const array_key_list[] = { "cmd",	  "env",    "depends", "volume",
+					      "tmpfs",	  "sysctl", "port",    "cap_add",
+					      "cap_drop", "cgroup", "procs",   NULL };
+
+static bool array_key(const char *k)
+{
+	for (int i = 0; array_key_list[i]; i++)
+		if (!strcmp(k, array_key_list[i]))
+			return true;
+	return false;
+}
+
 static void inspect_json(const struct recs *rs)
 {
 	struct rec all = { 0 };
-	int i, j;
+	int i, j, n = 0;
 
 	/* every key=value line merged into one object, in order */
 	for (i = 0; i < rs->n; i++) {
@@ -521,7 +672,40 @@ static void inspect_json(const struct recs *rs)
 			all.v[all.n++] = rs->r[i].v[j];
 		}
 	}
-	json_rec(&all);
+	putchar('{');
+	for (i = 0; i < all.n; i++) {
+		bool first = true;
+
+		if (!array_key(all.k[i])) {
+			fputs(n++ ? "," : "", stdout);
+			json_kv(all.k[i], all.v[i]);
+			continue;
+		}
+		for (j = 0; j < i; j++) /* this array went out at its first key */
+			if (!strcmp(all.k[j], all.k[i]))
+				break;
+		if (j < i)
+			continue;
+		fputs(n++ ? "," : "", stdout);
+		json_str(all.k[i]);
+		fputs(":[", stdout);
+		for (j = i; j < all.n; j++) {
+			if (strcmp(all.k[j], all.k[i]))
+				continue;
+			fputs(first ? "" : ",", stdout);
+			json_str(all.v[j]);
+			first = false;
+		}
+		putchar(']');
+	}
+	/* a container's arrays appear even when empty: one shape for a parser */
+	for (i = 0; rec_get(&all, "section") && array_key_list[i]; i++)
+		if (strcmp(array_key_list[i], "procs") && !rec_get(&all, array_key_list[i])) {
+			fputs(n++ ? "," : "", stdout);
+			json_str(array_key_list[i]);
+			fputs(":[]", stdout);
+		}
+	putchar('}');
 	putchar('\n');
 	free(all.k);
 	free(all.v);
@@ -589,6 +773,110 @@ static void stats_kv(const struct rec *r, const char *pct)
 	putchar('\n');
 }
 
+/* --- Prometheus text exposition (node_exporter's textfile collector) ------------------ */
+
+static void prom_label(const char *v)
+{
+	putchar('"');
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			printf("\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*v);
+	}
+	putchar('"');
+}
+
+static void prom_family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* one family: a sample per record that has key (scaled by div) */
+static void prom_metric(const struct recs *rs, const char *name, const char *type, const char *help,
+			const char *key, double div)
+{
+	bool any = false;
+
+	for (int i = 0; i < rs->n; i++) {
+		const char *v = rec_get(&rs->r[i], key), *n = rec_get(&rs->r[i], "name");
+
+		if (!v || !*v || !n || !is_num(v))
+			continue;
+		if (!any)
+			prom_family(name, type, help);
+		any = true;
+		printf("%s{name=", name);
+		prom_label(n);
+		if (div == 1)
+			printf("} %s\n", v);
+		else
+			printf("} %.6f\n", num(v) / div);
+	}
+}
+
+/* a state set: 1 for the state a container is in, 0 for the others */
+static void prom_states(const struct recs *ps, const char *name, const char *help, const char *key,
+			const char *const *states)
+{
+	prom_family(name, "gauge", help);
+	for (int i = 0; i < ps->n; i++) {
+		const char *v = rec_get(&ps->r[i], key), *n = rec_get(&ps->r[i], "name");
+
+		for (int j = 0; n && states[j]; j++) {
+			printf("%s{name=", name);
+			prom_label(n);
+			printf(",%s=\"%s\"} %d\n", key, states[j], v && !strcmp(v, states[j]));
+		}
+	}
+}
+
+static void ps_line(const char *l, void *ctx)
+{
+	recs_add(ctx, l);
+}
+
+static int prom_out(const char *rundir, const struct recs *rs)
+{
+	static const char *const st[] = { "defined", "starting", "running", "stopping", "exited",
+					  "paused",  "backoff",	 "failed",  "killing",	NULL };
+	static const char *const he[] = { "none", "starting", "healthy", "unhealthy", NULL };
+	char *req[2] = { "ps", "-a" };
+	struct recs ps = { 0 };
+	int rc = ctl_call(rundir, 2, req, timeout_ms(), ps_line, &ps);
+
+	if (rc)
+		return rc;
+	prom_metric(rs, "cabin_cpu_seconds_total", "counter",
+		    "CPU time used by the container's cgroup.", "cpu_usec", 1e6);
+	prom_metric(rs, "cabin_memory_bytes", "gauge", "Memory charged to the container's cgroup.",
+		    "mem", 1);
+	prom_metric(rs, "cabin_memory_limit_bytes", "gauge",
+		    "The container's memory limit (absent: none).", "mem_limit", 1);
+	prom_metric(rs, "cabin_pids", "gauge", "Tasks in the container's cgroup.", "pids", 1);
+	prom_metric(rs, "cabin_network_receive_bytes_total", "counter",
+		    "Bytes received on the container's eth0.", "net_rx", 1);
+	prom_metric(rs, "cabin_network_transmit_bytes_total", "counter",
+		    "Bytes sent on the container's eth0.", "net_tx", 1);
+	prom_metric(rs, "cabin_block_read_bytes_total", "counter", "Bytes read from block devices.",
+		    "blk_r", 1);
+	prom_metric(rs, "cabin_block_write_bytes_total", "counter",
+		    "Bytes written to block devices.", "blk_w", 1);
+	prom_states(&ps, "cabin_container_state", "The container's state (1 for the current one).",
+		    "state", st);
+	prom_states(&ps, "cabin_container_health",
+		    "The container's health (1 for the current one).", "health", he);
+	prom_metric(&ps, "cabin_container_restarts_total", "counter",
+		    "Automatic restarts of the container.", "restarts", 1);
+	prom_metric(&ps, "cabin_container_exit_code", "gauge",
+		    "Exit status of the container's last run (128+N for signal N).", "exit_code",
+		    1);
+	recs_free(&ps);
+	return EXIT_OK;
+}
+
 static int stats_run(const char *rundir, int argc, char **argv, struct out *o, bool stream)
 {
 	bool tty = isatty(1), need_cpu;
@@ -610,7 +898,7 @@ static int stats_run(const char *rundir, int argc, char **argv, struct out *o, b
 				need_cpu = true;
 		}
 		/* the first sample has no CPU% yet: take a second one shortly after */
-		if (need_cpu && round++ == 0) {
+		if (need_cpu && round++ == 0 && o->fmt != OUT_PROM) {
 			free(pct);
 			usleep(stream ? 1000000 : 500000);
 			continue;
@@ -627,7 +915,9 @@ static int stats_run(const char *rundir, int argc, char **argv, struct out *o, b
 		}
 		if (stream && tty && o->fmt == OUT_TABLE)
 			fputs("\033[H\033[2J", stdout);
-		if (o->fmt == OUT_TABLE)
+		if (o->fmt == OUT_PROM) {
+			rc = prom_out(rundir, &o->rs);
+		} else if (o->fmt == OUT_TABLE)
 			table(stats_cols, &o->rs);
 		else if (o->fmt == OUT_JSON)
 			json_recs(&o->rs);
@@ -646,7 +936,7 @@ static int stats_run(const char *rundir, int argc, char **argv, struct out *o, b
 		}
 		free(pct);
 		if (!stream)
-			return EXIT_OK;
+			return rc;
 		usleep(1000000);
 	}
 }
@@ -752,13 +1042,112 @@ static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+static void wait_line(const char *l, void *ctx)
+{
+	recs_add(ctx, l);
+}
+
+/* after stop, restart, rm: until each name is down, up or gone; the daemon bounds the
+ * wait by the longest stop_timeout plus a margin and says why it gave up */
+/* ps NAME... and --filter KEY=VALUE: a record stays when it matches one of the names (an
+ * instance, or a section: web matches web-1) and every filter */
+static bool ps_keep(const struct rec *r, int nname, char **names, int nfilt, char **filt)
+{
+	const char *name = rec_get(r, "name");
+	bool ok = !nname;
+
+	if (!name)
+		return false;
+	for (int i = 0; i < nname && !ok; i++) {
+		size_t l = strlen(names[i]);
+
+		ok = !strcmp(name, names[i]) ||
+		     (!strncmp(name, names[i], l) && name[l] == '-' && name[l + 1] &&
+		      strspn(name + l + 1, "0123456789") == strlen(name + l + 1));
+	}
+	for (int i = 0; i < nfilt && ok; i++) {
+		const char *eq = strchr(filt[i], '='), *v;
+		char k[64];
+
+		snprintf(k, sizeof(k), "%.*s", (int)(eq - filt[i]), filt[i]);
+		v = rec_get(r, k);
+		ok = v && !strcmp(v, eq + 1);
+	}
+	return ok;
+}
+
+static void ps_out(struct out *o, int nname, char **names, int nfilt, char **filt, bool quiet)
+{
+	int k = 0;
+
+	for (int i = 0; i < o->rs.n; i++) {
+		if (ps_keep(&o->rs.r[i], nname, names, nfilt, filt))
+			o->rs.r[k++] = o->rs.r[i];
+		else
+			rec_free(&o->rs.r[i]);
+	}
+	o->rs.n = k;
+	if (quiet)
+		for (int i = 0; i < k; i++)
+			puts(rec_get(&o->rs.r[i], "name"));
+	else if (o->fmt == OUT_TABLE)
+		table(ps_cols, &o->rs);
+	else if (o->fmt == OUT_JSON)
+		json_recs(&o->rs);
+	else
+		for (int i = 0; i < k; i++)
+			stats_kv(&o->rs.r[i], "");
+}
+
+static int wait_for(const char *rundir, const char *until, int npos, char **pos, bool print)
+{
+	int rc = 0;
+
+	for (int i = 0; i < npos; i++) {
+		char *req[4];
+		struct recs rs = { 0 };
+		int r, n = 0;
+
+		req[n++] = "wait";
+		if (until)
+			req[n++] = (char *)until;
+		if (!print) /* `cabin wait` waits as long as it takes */
+			req[n++] = "--bounded";
+		req[n++] = pos[i];
+		r = ctl_call(rundir, n, req, 0, wait_line, &rs);
+		for (int j = 0; j < rs.n; j++) {
+			const char *x = rec_get(&rs.r[j], "exit");
+			const char *who = rec_get(&rs.r[j], "name");
+			const char *why = rec_get(&rs.r[j], "reason");
+
+			if (print && x) {
+				printf("%s\n", x);
+				if (!r)
+					r = x[0] == '-' ? 0 : (int)util_strtol(x, NULL, 10);
+			} else if (r && who) { /* what it came to */
+				fdprintf(2, "cabin: %s is %s%s%s\n", who,
+					 rec_get(&rs.r[j], "state"), why && *why ? ": " : "",
+					 why ? why : "");
+			}
+		}
+		recs_free(&rs);
+		if (r)
+			rc = r;
+	}
+	fflush(stdout);
+	return rc;
+}
+
 int client_main(int argc, char **argv)
 {
-	const char *rundir = NULL, *fmt = NULL, *lines = NULL, *sig = NULL, *arg;
+	const char *rundir = NULL, *fmt = NULL, *lines = NULL, *sig = NULL, *since = NULL, *arg;
+	char since_ms[24];
 	const struct cmd *c = NULL;
-	bool fl[128] = { false }, save = false, nostream = false, optsdone = false, try_ = false;
+	bool fl[128] = { false }, save = false, nostream = false, optsdone = false, try_ = false,
+	     nowait = false;
 	char **pos, **wire, absfile[PATH_MAX];
-	int npos = 0, nw = 0, i, rc;
+	int npos = 0, nw = 0, i, rc, nfilt = 0;
+	char *filt[8];
 	struct out o = { 0 };
 	size_t k;
 
@@ -776,6 +1165,8 @@ int client_main(int argc, char **argv)
 	}
 	if (argc < 1)
 		return usage_err(NULL, NULL, NULL);
+	if (!strcmp(argv[0], "unpause")) /* docker's word */
+		argv[0] = "resume";
 	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
 		if (!strcmp(cmds[k].name, argv[0]))
 			c = &cmds[k];
@@ -816,8 +1207,30 @@ int client_main(int argc, char **argv)
 			save = true;
 		} else if (!strcmp(arg, "--try") && !strcmp(c->name, "deploy")) {
 			try_ = true;
+		} else if ((!strcmp(arg, "--tail") || !strcmp(arg, "--since")) &&
+			   c->kind == K_LOGS) {
+			if (i + 1 >= argc)
+				return usage_err(c, "option %s needs a value", arg);
+			if (arg[2] == 't')
+				lines = argv[++i];
+			else
+				since = argv[++i];
+		} else if ((!strcmp(arg, "--filter") || !strncmp(arg, "--filter=", 9)) &&
+			   c->kind == K_PS) {
+			const char *f = arg[8] ? arg + 9 : i + 1 < argc ? argv[++i] : "";
+			const char *eq = strchr(f, '=');
+
+			if (!eq || eq == f || eq - f > 60 || nfilt == 8)
+				return usage_err(c, "--filter wants KEY=VALUE, not '%s'", f);
+			filt[nfilt++] = (char *)f;
 		} else if (!strcmp(arg, "--no-stream") && c->kind == K_STATS) {
 			nostream = true;
+		} else if (!strcmp(arg, "--no-wait") &&
+			   (!strcmp(c->name, "stop") || !strcmp(c->name, "restart") ||
+			    !strcmp(c->name, "rm") || !strcmp(c->name, "shutdown"))) {
+			nowait = true;
+		} else if (!strcmp(c->name, "kill") && !sig && conf_signal_number(arg + 1) > 0) {
+			sig = arg + 1; /* kill -HUP, kill -9 */
 		} else if (arg[1] != '-') {
 			for (k = 1; arg[k]; k++) {
 				unsigned char f = arg[k];
@@ -853,11 +1266,32 @@ int client_main(int argc, char **argv)
 			o.fmt = OUT_JSON;
 		else if (!strcmp(fmt, "table"))
 			o.fmt = OUT_TABLE;
+		else if (!strcmp(fmt, "prom") && c->kind == K_STATS)
+			o.fmt = OUT_PROM; /* a snapshot: --no-stream implied */
 		else
 			return usage_err(c, "unknown output format '%s' (table, kv, json)", fmt);
 	}
 	if (lines && !number(lines, 1000000000))
 		return usage_err(c, "-n wants a number of lines, not '%s'", lines);
+	if (since) { /* a duration back from now; the daemon compares it with each stamp */
+		char *end;
+		unsigned long long v = util_strtoull(since, &end, 10), mul;
+		struct timespec now;
+
+		mul = !strcmp(end, "ms")	   ? 1
+		      : !strcmp(end, "s") || !*end ? 1000
+		      : !strcmp(end, "m")	   ? 60000
+		      : !strcmp(end, "h")	   ? 3600000
+		      : !strcmp(end, "d")	   ? 86400000
+						   : 0;
+		if (end == since || !mul)
+			return usage_err(c, "--since wants a duration (90s, 10m, 2h, 1d), not '%s'",
+					 since);
+		clock_gettime(CLOCK_REALTIME, &now);
+		snprintf(since_ms, sizeof(since_ms), "%llu",
+			 (unsigned long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 - v * mul);
+	}
+	o.stamps = c->kind == K_LOGS && fl['t'];
 	if (!strcmp(c->name, "scale") && !number(pos[1], 100000))
 		return usage_err(c, "N must be a number, not '%s'", pos[1]);
 	if (!strcmp(c->name, "create"))
@@ -885,13 +1319,13 @@ int client_main(int argc, char **argv)
 	}
 
 	/* the request: verb, options in a fixed order, positionals */
-	wire = xrealloc(NULL, (npos + 8) * sizeof(char *));
+	wire = xrealloc(NULL, (npos + 16) * sizeof(char *));
 	wire[nw++] = (char *)c->name;
 	if (save)
 		wire[nw++] = "--save";
 	if (try_)
 		wire[nw++] = "--try";
-	if (fl['a'])
+	if (fl['a'] || (c->kind == K_PS && (npos || nfilt))) /* named: whatever its state */
 		wire[nw++] = "-a";
 	if (fl['f'])
 		wire[nw++] = "-f";
@@ -903,13 +1337,19 @@ int client_main(int argc, char **argv)
 		wire[nw++] = "-n";
 		wire[nw++] = (char *)lines;
 	}
+	if (since) {
+		wire[nw++] = "--since";
+		wire[nw++] = since_ms;
+	}
+	if (!strcmp(c->name, "shutdown") && !nowait)
+		wire[nw++] = "-w";
 	if (sig) {
 		if (conf_signal_number(sig) <= 0)
 			return usage_err(c, "unknown signal '%s'", sig);
 		wire[nw++] = "-s";
 		wire[nw++] = (char *)sig;
 	}
-	for (i = 0; i < npos; i++)
+	for (i = 0; i < npos && c->kind != K_PS; i++) /* ps filters here */
 		wire[nw++] = pos[i];
 
 	rundir = cli_rundir_path(rundir);
@@ -918,19 +1358,18 @@ int client_main(int argc, char **argv)
 		free(wire);
 		return rc;
 	}
-	if (c->kind == K_STATS) {
-		rc = stats_run(rundir, nw, wire, &o, !nostream);
+	if (c->kind == K_WAIT) {
+		rc = wait_for(rundir, NULL, npos, pos, true);
+	} else if (c->kind == K_STATS) {
+		rc = stats_run(rundir, nw, wire, &o, !nostream && o.fmt != OUT_PROM);
 	} else {
-		bool stream =
-			c->kind == K_EVENTS || c->kind == K_EXEC || (c->kind == K_LOGS && fl['f']);
+		bool stream = c->kind == K_EVENTS || c->kind == K_EXEC ||
+			      (c->kind == K_LOGS && fl['f']) ||
+			      (!strcmp(c->name, "shutdown") && !nowait);
 
 		rc = ctl_call(rundir, nw, wire, stream ? 0 : timeout_ms(), on_line, &o);
-		if (!rc && c->kind == K_PS) {
-			if (o.fmt == OUT_TABLE)
-				table(ps_cols, &o.rs);
-			else if (o.fmt == OUT_JSON)
-				json_recs(&o.rs);
-		}
+		if (!rc && c->kind == K_PS)
+			ps_out(&o, npos, pos, nfilt, filt, fl['q']);
 		if (!rc && c->kind == K_INSPECT && o.fmt == OUT_JSON)
 			inspect_json(&o.rs);
 		fflush(stdout);
@@ -944,6 +1383,13 @@ int client_main(int argc, char **argv)
 		for (i = 0; i < o.nplain; i++)
 			free(o.plain[i]);
 		free(o.plain);
+		/* stop, restart and rm wait until done, like docker's; --no-wait does not */
+		if (!rc && !nowait && !strcmp(c->name, "stop"))
+			rc = wait_for(rundir, NULL, npos, pos, false);
+		else if (!rc && !nowait && !strcmp(c->name, "restart"))
+			rc = wait_for(rundir, "--up", npos, pos, false);
+		else if (!rc && !nowait && !strcmp(c->name, "rm"))
+			rc = wait_for(rundir, "--gone", npos, pos, false);
 	}
 	fflush(stdout);
 	recs_free(&o.rs);

@@ -278,12 +278,14 @@ static void run(void)
 				       earliest(health_next_deadline(), watchdog_next_deadline()));
 
 		dl = earliest(earliest(dl, bootloop_next_deadline()), sets_next_deadline());
+		dl = earliest(dl, stream_next_deadline());
 
 		if (shutting)
 			dl = earliest(dl, shutdown_deadline);
 		loop_arm(dl);
 		loop_dispatch(-1);
 		effects_sync_ports();
+		stream_wait_tick(loop_now_ms());
 		if (have_cg) /* a group added to the cleaner by a handler: its next retry */
 			gc_next = cgroup_gc_step(&cg, loop_now_ms(), effects_gc_warn);
 		{

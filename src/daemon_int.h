@@ -39,17 +39,29 @@ void daemon_startup_done(void);
 long daemon_alloc_count(void);
 
 /* stream.c */
-enum sub_kind { SUB_EVENTS, SUB_LOGS };
+enum sub_kind { SUB_EVENTS, SUB_LOGS, SUB_WAIT };
+/* what a SUB_WAIT waits for: every instance down (exited, failed, backing off), every
+ * instance up (running; a failure ends it too), the name gone, or the daemon's end */
+enum wait_until { WAIT_DOWN, WAIT_UP, WAIT_GONE, WAIT_END };
 void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern unsigned long daemon_log_dropped; /* lines the console or log pipe refused */
 void stream_init(void);
 void stream_close_all(void);
+/* the subscriber's slot, or -errno */
 int stream_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t pos);
 void stream_drop(int i);
 void stream_drop_logs(int svc);
 void stream_changed(struct svc *s);
 void stream_event(struct svc *s, const char *extra);
 void stream_logs(struct svc *s);
+/* `logs -f`: follow svc's ring from where the view stands */
+int stream_logs_add(struct ctl_reply *rp, int svc, const struct ring_view *v);
+/* a client waiting on NAME (an instance or a section) until `until`, deadline_ms 0 =
+ * none; ended with one kv line per instance and a status, from stream_wait_tick */
+int stream_wait_add(struct ctl_reply *rp, const char *name, enum wait_until until,
+		    uint64_t deadline_ms);
+void stream_wait_tick(uint64_t now);
+uint64_t stream_next_deadline(void);
 
 /* rundir.c */
 int rundir_lock(struct cabin_err *e);

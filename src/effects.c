@@ -336,7 +336,6 @@ static void op_kill(struct svc *s)
 
 static void op_cleanup(struct svc *s)
 {
-	uint64_t from;
 	size_t n;
 
 	oom_unwatch(s);
@@ -351,9 +350,13 @@ static void op_cleanup(struct svc *s)
 	if (s->log_fd >= 0)
 		log_in(s, true);
 	/* keep the last lines with the exit reason */
-	from = ring_tail(&s->ring, 3);
-	n = ring_read(&s->ring, &from, s->last_log, sizeof(s->last_log) - 1);
-	s->last_log[n] = 0;
+	{
+		struct ring_view v = { 0 };
+
+		ring_view_init(&s->ring, &v, ring_tail(&s->ring, 3));
+		n = ring_view_read(&s->ring, &v, s->last_log, sizeof(s->last_log) - 1);
+		s->last_log[n] = 0;
+	}
 }
 
 static int op_freeze(struct svc *s, bool frozen, struct cabin_err *e)
@@ -370,9 +373,41 @@ static long op_oom(struct svc *s)
 	return cgroup_oom_kills(&cg, s->sp.cgname);
 }
 
+/* a line of cabin's own in the container's log: its starts, exits and failed starts,
+ * so `logs` tells the story of restarts */
+static void log_mark(struct svc *s)
+{
+	char m[300];
+	int n = 0;
+
+	if (s->c && s->c->log != CONF_LOG_RING)
+		return;
+	if (s->state == SVC_RUNNING && !s->log_up) {
+		s->log_up = true;
+		n = s->restarts
+			    ? snprintf(m, sizeof(m), "--- started, restart %d ---\n", s->restarts)
+			    : snprintf(m, sizeof(m), "--- started ---\n");
+	} else if (s->log_up && s->state != SVC_RUNNING && s->state != SVC_PAUSED &&
+		   s->state != SVC_STOPPING && s->state != SVC_KILLING) { /* or into a restart */
+		s->log_up = false;
+		n = snprintf(m, sizeof(m), "--- exited: %s ---\n", s->reason);
+	} else if ((s->state == SVC_FAILED || s->state == SVC_BACKOFF) &&
+		   !strncmp(s->reason, "start", 5)) { /* start-failed:..., start-timeout */
+		n = snprintf(m, sizeof(m), "--- %s ---\n", s->reason);
+	}
+	if (n <= 0)
+		return;
+	if (s->log_mid) /* the container's unfinished line ends here */
+		ring_put(&s->ring, &s->log_mid, loop_wall_ms(), "\n", 1);
+	ring_put(&s->ring, &s->log_mid, loop_wall_ms(), m,
+		 n < (int)sizeof(m) ? (size_t)n : sizeof(m) - 1);
+	stream_logs(s);
+}
+
 /* every state change: the event stream, and the probes follow the state */
 static void effects_changed(struct svc *s)
 {
+	log_mark(s);
 	stream_changed(s);
 	health_track(s);
 	ladder_track(s);
@@ -412,7 +447,7 @@ static void log_in(struct svc *s, bool drain)
 		n = read(s->log_fd, buf, sizeof(buf));
 		if (n <= 0)
 			break;
-		ring_write(&s->ring, buf, n);
+		ring_put(&s->ring, &s->log_mid, loop_wall_ms(), buf, n);
 	}
 	stream_logs(s);
 	if (n == 0 || drain || (n < 0 && errno != EAGAIN && errno != EINTR)) {

@@ -52,11 +52,18 @@ static const char *fdpath(int fd, char *buf)
 	return buf;
 }
 
+/* EAGAIN: a ".." met a concurrent rename or mount anywhere on the machine (another
+ * container starting), and the kernel could not prove it stayed inside; the call may
+ * be retried (openat2(2)). Bounded: a machine that renames without pause gets the error. */
 static int openat2_in(int dirfd, const char *path, int flags, unsigned long long resolve)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = resolve };
-	long r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	long r;
+	int tries = 128;
 
+	do
+		r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (r < 0 && errno == EAGAIN && --tries);
 	return r < 0 ? -errno : (int)r;
 }
 

@@ -74,3 +74,94 @@ size_t ring_read(const struct ring *r, uint64_t *from, char *out, size_t n)
 	}
 	return got;
 }
+
+void ring_put(struct ring *r, bool *mid, uint64_t wall_ms, const char *p, size_t n)
+{
+	char st[RING_STAMP + 1];
+
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t len = nl ? (size_t)(nl - p) + 1 : n;
+
+		if (!*mid) {
+			uint64_t t = wall_ms;
+
+			for (int i = RING_STAMP - 2; i >= 0; i--, t /= 10)
+				st[i] = (char)('0' + t % 10);
+			st[RING_STAMP - 1] = ' ';
+			ring_write(r, st, RING_STAMP);
+		}
+		ring_write(r, p, len);
+		*mid = !nl;
+		p += len;
+		n -= len;
+	}
+}
+
+static bool at_bol(const struct ring *r, uint64_t pos)
+{
+	return pos == 0 || (pos > ring_start(r) && at(r, pos - 1) == '\n');
+}
+
+void ring_view_init(const struct ring *r, struct ring_view *v, uint64_t pos)
+{
+	uint64_t since = v->since_ms;
+	bool keep = v->keep_stamp;
+
+	memset(v, 0, sizeof(*v));
+	v->since_ms = since;
+	v->keep_stamp = keep;
+	v->next = pos;
+	v->pre = at_bol(r, pos) ? 0 : -1;
+}
+
+size_t ring_view_read(const struct ring *r, struct ring_view *v, char *out, size_t n)
+{
+	char raw[2048];
+	size_t o = 0;
+
+	if (n > sizeof(raw))
+		n = sizeof(raw);
+	while (o == 0) {
+		uint64_t from = v->next;
+		size_t got = ring_read(r, &from, raw, n);
+
+		if (!got)
+			break;
+		if (from - got != v->next) /* overwritten while we were away: resync */
+			ring_view_init(r, v, from - got);
+		v->next = from;
+		for (size_t i = 0; i < got; i++) {
+			char c = raw[i];
+
+			if (v->pre < 0) { /* inside a line we came in the middle of */
+				if (c == '\n')
+					v->pre = 0;
+				continue;
+			}
+			if (v->pre < RING_STAMP) {
+				v->stamp[v->pre++] = c;
+				if (v->pre < RING_STAMP)
+					continue;
+				if (v->since_ms) {
+					uint64_t t = 0;
+
+					for (int k = 0; k < RING_STAMP - 1; k++)
+						t = t * 10 + (uint64_t)(v->stamp[k] - '0');
+					v->drop = t < v->since_ms;
+				}
+				if (v->keep_stamp && !v->drop) {
+					/* one byte out per byte in: out has room */
+					memcpy(out + o, v->stamp, RING_STAMP);
+					o += RING_STAMP;
+				}
+				continue;
+			}
+			if (!v->drop)
+				out[o++] = c;
+			if (c == '\n')
+				v->pre = 0;
+		}
+	}
+	return o;
+}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cabin/cgroup.h"
+#include "cabin/cli.h"
 #include "cabin/conf.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
@@ -34,8 +35,12 @@
 static struct sub {
 	int fd; /* -1: free */
 	enum sub_kind kind;
-	int svc;      /* SUB_LOGS: index in svc_tab */
-	uint64_t pos; /* SUB_LOGS: ring position sent so far */
+	int svc;	       /* SUB_LOGS: index in svc_tab */
+	struct ring_view view; /* SUB_LOGS: where in the ring, and how lines are shown */
+	/* SUB_WAIT */
+	enum wait_until until;
+	uint64_t deadline; /* 0: none */
+	char name[CONF_INST_MAX + 1];
 } subs[MAX_SUBS];
 
 void stream_init(void)
@@ -44,11 +49,16 @@ void stream_init(void)
 		subs[i].fd = -1;
 }
 
+static void sub_write(int i, const char *p, size_t n);
+
 void stream_close_all(void)
 {
-	for (int i = 0; i < MAX_SUBS; i++)
+	for (int i = 0; i < MAX_SUBS; i++) {
+		if (subs[i].fd >= 0 && subs[i].kind == SUB_WAIT && subs[i].until == WAIT_END)
+			sub_write(i, "ok\n", 3); /* `shutdown`: done */
 		if (subs[i].fd >= 0)
 			stream_drop(i);
+	}
 }
 
 /* a `logs -f` of a slot's previous owner must not get the new one's */
@@ -130,14 +140,15 @@ int stream_add(struct ctl_reply *rp, enum sub_kind kind, int svc, uint64_t pos)
 		fd = ctl_reply_detach(rp);
 		if (fd < 0)
 			return -EPIPE;
-		subs[i] = (struct sub){ .fd = fd, .kind = kind, .svc = svc, .pos = pos };
+		subs[i] = (struct sub){ .fd = fd, .kind = kind, .svc = svc };
+		subs[i].view.next = pos;
 		/* EPOLLERR arrives when the client closes its end */
 		if (loop_add(fd, 0, on_sub, &subs[i], &e) < 0) {
 			close(fd);
 			subs[i].fd = -1;
 			return -EIO;
 		}
-		return 0;
+		return i;
 	}
 	return -EBUSY;
 }
@@ -197,7 +208,146 @@ void stream_logs(struct svc *s)
 		if (subs[i].fd < 0 || subs[i].kind != SUB_LOGS || subs[i].svc != svc_idx(s))
 			continue;
 		while (subs[i].fd >= 0 &&
-		       (n = ring_read(&s->ring, &subs[i].pos, buf, sizeof(buf))) > 0)
+		       (n = ring_view_read(&s->ring, &subs[i].view, buf, sizeof(buf))) > 0)
 			sub_write(i, buf, n);
 	}
+}
+
+int stream_logs_add(struct ctl_reply *rp, int svc, const struct ring_view *v)
+{
+	int i = stream_add(rp, SUB_LOGS, svc, v->next);
+
+	if (i < 0)
+		return i;
+	subs[i].view = *v;
+	return 0;
+}
+
+/* ---- waits: `cabin wait`, and stop/restart/rm/shutdown until done ------------------- */
+
+int stream_wait_add(struct ctl_reply *rp, const char *name, enum wait_until until,
+		    uint64_t deadline_ms)
+{
+	int i = stream_add(rp, SUB_WAIT, -1, 0);
+
+	if (i < 0)
+		return i;
+	subs[i].until = until;
+	subs[i].deadline = deadline_ms;
+	snprintf(subs[i].name, sizeof(subs[i].name), "%s", name);
+	return 0;
+}
+
+static bool wait_match(const struct svc *s, const char *name)
+{
+	return s->used && (!strcmp(s->name, name) || (s->c && !strcmp(s->c->section, name)));
+}
+
+static bool is_down(const struct svc *s)
+{
+	return s->state == SVC_EXITED || s->state == SVC_FAILED || s->state == SVC_DEFINED ||
+	       s->state == SVC_BACKOFF;
+}
+
+/* done? -1 not yet, else the exit status to report (0 ok) */
+static int wait_done(const struct sub *w)
+{
+	int n = 0, rc = 0;
+
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *s = &svc_tab[i];
+
+		if (!wait_match(s, w->name))
+			continue;
+		n++;
+		switch (w->until) {
+		case WAIT_DOWN:
+			if (!is_down(s))
+				return -1;
+			rc = s->exit_status > 0 ? s->exit_status : 0;
+			break;
+		case WAIT_UP:
+			if (s->state == SVC_RUNNING || s->state == SVC_PAUSED)
+				break;
+			if (!is_down(s))
+				return -1;
+			rc = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (w->until == WAIT_GONE)
+		return n ? -1 : 0;
+	return w->until == WAIT_END ? -1 : rc;
+}
+
+static void wait_end(int i, int rc, const char *why)
+{
+	char line[400];
+	int n;
+
+	for (int j = 0; j < SVC_MAX && subs[i].until != WAIT_GONE; j++) {
+		const struct svc *s = &svc_tab[j];
+		char reason[300];
+
+		if (!wait_match(s, subs[i].name))
+			continue;
+		esc(s->reason, reason, sizeof(reason));
+		n = snprintf(line, sizeof(line), "name=%s state=%s exit=%d reason=%s\n", s->name,
+			     svc_state_name(s->state), s->exit_status, reason);
+		if (n > 0 && (size_t)n < sizeof(line))
+			sub_write(i, line, n);
+	}
+	if (why)
+		n = snprintf(line, sizeof(line), "err %d %s: %s\n", rc, subs[i].name, why);
+	else
+		n = snprintf(line, sizeof(line), "ok\n");
+	sub_write(i, line, n);
+	if (subs[i].fd >= 0)
+		stream_drop(i);
+}
+
+/* after every loop iteration: a wait whose condition holds, or whose deadline passed,
+ * gets its answer */
+void stream_wait_tick(uint64_t now)
+{
+	for (int i = 0; i < MAX_SUBS; i++) {
+		int rc;
+
+		if (subs[i].fd >= 0 && subs[i].kind == SUB_LOGS) {
+			/* `logs -f` of a container that is down for good ends, as docker's */
+			struct svc *s = &svc_tab[subs[i].svc];
+
+			if (s->used && s->state != SVC_EXITED && s->state != SVC_FAILED &&
+			    s->state != SVC_DEFINED)
+				continue;
+			if (s->used)
+				stream_logs(s);
+			sub_write(i, "ok\n", 3);
+			if (subs[i].fd >= 0)
+				stream_drop(i);
+			continue;
+		}
+		if (subs[i].fd < 0 || subs[i].kind != SUB_WAIT)
+			continue;
+		rc = wait_done(&subs[i]);
+		if (rc == 0 || (rc > 0 && subs[i].until == WAIT_DOWN))
+			wait_end(i, 0, NULL);
+		else if (rc > 0)
+			wait_end(i, EXIT_REFUSED, "did not come up");
+		else if (subs[i].deadline && now >= subs[i].deadline)
+			wait_end(i, EXIT_REFUSED, "still not done at the deadline");
+	}
+}
+
+uint64_t stream_next_deadline(void)
+{
+	uint64_t dl = 0;
+
+	for (int i = 0; i < MAX_SUBS; i++)
+		if (subs[i].fd >= 0 && subs[i].kind == SUB_WAIT && subs[i].deadline &&
+		    (!dl || subs[i].deadline < dl))
+			dl = subs[i].deadline;
+	return dl;
 }

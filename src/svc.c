@@ -60,6 +60,7 @@ struct svc *svc_add(const struct conf_ctr *c)
 		s->log_fd = -1;
 		s->oom_fd = -1;
 		s->state = SVC_DEFINED;
+		s->exit_status = -1;
 		s->since_ms = ops ? ops->now_ms() : 0;
 		return s;
 	}
@@ -299,6 +300,7 @@ static void begin_stop(struct svc *s)
 	ops->signal(s, s->stop_signal ? s->stop_signal : SIGTERM);
 	s->tm[SVC_TM_STATE] = ops->now_ms() + s->stop_timeout_ms;
 	s->kill_ms = 0;
+	s->stop_killed = false;
 	set_state(s, SVC_STOPPING);
 }
 
@@ -434,6 +436,7 @@ static int a_exit(struct svc *s, int arg, struct cabin_err *e)
 	bool asked = s->state == SVC_STOPPING || s->state == SVC_KILLING;
 
 	exit_reason(s, arg);
+	s->exit_status = WIFEXITED(arg) ? WEXITSTATUS(arg) : 128 + WTERMSIG(arg);
 	s->pid = 0;
 	s->tm[SVC_TM_STATE] = 0;
 	ops->cleanup(s);
@@ -451,8 +454,10 @@ static int a_exit(struct svc *s, int arg, struct cabin_err *e)
 		return 0;
 	}
 	if (asked) {
+		/* a stop that needed SIGKILL at stop_timeout says so */
 		if (strcmp(s->reason, "oom"))
-			set_reason(s, "stopped");
+			set_reason(s, s->stop_killed ? "stopped:killed" : "stopped");
+		s->stop_killed = false;
 		if (s->restart_pending && !shutting && !s->remove_pending) {
 			s->restart_pending = false;
 			s->fails = 0;
@@ -471,6 +476,8 @@ static int a_stop_timeout(struct svc *s, int arg, struct cabin_err *e)
 	/* the grace time is over: kill the whole group; the reap follows. Until it does,
 	 * kill again on a timer (a fork in flight, a task the freezer held) */
 	ops->kill(s);
+	if (s->state == SVC_STOPPING) /* the grace time of a stop ran out */
+		s->stop_killed = true;
 	s->kill_ms = s->state == SVC_KILLING && s->kill_ms ? s->kill_ms * 2 : SVC_RETRY_MS;
 	if (s->kill_ms > 1000)
 		s->kill_ms = 1000;
@@ -561,7 +568,7 @@ static action *const table[SVC_NSTATE][SVC_NEV] = {
 	/*               START          STOP           RESTART         KILL      PAUSE     RESUME    EXIT    TIMER           DEPS    UP    FAIL   UNHEALTHY */
 	[SVC_DEFINED] = { a_start,      a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop, a_nop },
 	[SVC_STARTING] = { a_deps,      a_stop_cancel, a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_deps,         a_deps, a_nop, a_nop, a_nop },
-	[SVC_RUNNING] = { a_nop,        a_stop,        a_restart_live, a_kill,   a_pause,  a_refuse, a_exit, a_nop,          a_nop,  a_nop, a_nop, a_unhealthy },
+	[SVC_RUNNING] = { a_nop,        a_stop,        a_restart_live, a_kill,   a_pause,  a_nop,    a_exit, a_nop,          a_nop,  a_nop, a_nop, a_unhealthy },
 	[SVC_STOPPING] = { a_start_later, a_stop_again, a_start_later, a_kill,   a_refuse, a_refuse, a_exit, a_stop_timeout, a_nop,  a_nop, a_nop, a_nop },
 	[SVC_EXITED] = { a_start,       a_stop_idle,   a_start,        a_refuse, a_refuse, a_refuse, a_nop,  a_nop,          a_nop,  a_nop, a_nop, a_nop },
 	[SVC_PAUSED] = { a_nop,         a_stop,        a_restart_live, a_kill,   a_nop,    a_resume, a_exit, a_nop,          a_nop,  a_nop, a_nop, a_nop },

@@ -145,6 +145,61 @@ static void diag_reply(void *ctx, const char *file, int line, const char *msg)
 	daemon_log("cabin: %s:%d: %s", file, line, msg);
 }
 
+/* two rows of Levenshtein, capped names: for "did you mean" */
+static int edit_distance(const char *a, const char *b)
+{
+	int row[2][CONF_INST_MAX + 2], la = strlen(a), lb = strlen(b);
+
+	if (la > CONF_INST_MAX || lb > CONF_INST_MAX)
+		return 99;
+	for (int j = 0; j <= lb; j++)
+		row[0][j] = j;
+	for (int i = 1; i <= la; i++) {
+		int *p = row[(i - 1) & 1], *q = row[i & 1];
+
+		q[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int d = p[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (p[j] + 1 < d)
+				d = p[j] + 1;
+			if (q[j - 1] + 1 < d)
+				d = q[j - 1] + 1;
+			q[j] = d;
+		}
+	}
+	return row[la & 1][lb];
+}
+
+/* "no such container: webb; did you mean web-1, web-2?" */
+static void no_such_msg(const char *name, char *buf, size_t n)
+{
+	size_t k = snprintf(buf, n, "no such container: %s", name);
+	int found = 0;
+
+	for (int i = 0; i < SVC_MAX && k < n && found < 4; i++) {
+		const struct svc *s = &svc_tab[i];
+		size_t ln = strlen(name);
+
+		if (!s->used || s->remove_pending)
+			continue;
+		if (strncmp(s->name, name, ln) && strncmp(name, s->name, strlen(s->name)) &&
+		    edit_distance(s->name, name) > 2)
+			continue;
+		k += snprintf(buf + k, n - k, "%s%s", found++ ? ", " : "; did you mean ", s->name);
+	}
+	if (found && k < n)
+		snprintf(buf + k, n - k, "?");
+}
+
+static void no_such(struct ctl_reply *rp, const char *name)
+{
+	char m[200];
+
+	no_such_msg(name, m, sizeof(m));
+	ctl_reply_end(rp, EXIT_REFUSED, m);
+}
+
 /* names: an instance ("web-2") or a section ("web": all its instances) */
 static int each(struct ctl_reply *rp, int argc, char **argv,
 		int (*fn)(struct svc *s, void *ctx, struct cabin_err *e), void *ctx)
@@ -176,7 +231,10 @@ static int each(struct ctl_reply *rp, int argc, char **argv,
 			}
 		}
 		if (!found) {
-			err_set(&e, 0, "no such container: %s", argv[a]);
+			char m[200];
+
+			no_such_msg(argv[a], m, sizeof(m));
+			err_set(&e, 0, "%s", m);
 			rc = -1;
 		}
 	}
@@ -258,6 +316,11 @@ static void kv_svc(struct ctl_reply *rp, const struct svc *s)
 		ctl_reply_kv(rp, "reason", "%s", s->reason);
 		ctl_reply_kv(rp, "exit_time", "%llu", (unsigned long long)(s->reason_ts_ms / 1000));
 	}
+	if (s->exit_status >= 0)
+		ctl_reply_kv(rp, "exit_code", "%d", s->exit_status);
+	if (s->state == SVC_BACKOFF && s->tm[SVC_TM_STATE] > loop_now_ms())
+		ctl_reply_kv(rp, "next_ms", "%llu",
+			     (unsigned long long)(s->tm[SVC_TM_STATE] - loop_now_ms()));
 }
 
 static void v_ps(struct ctl_req *r, struct ctl_reply *rp)
@@ -325,6 +388,21 @@ static const char *restart_name(const struct conf_ctr *c)
 	return c->restart <= CONF_RESTART_UNLESS_STOPPED ? n[c->restart] : "?";
 }
 
+/* inspect: the group's directory in each hierarchy */
+static void kv_cgroup(const char *procs, void *ctx)
+{
+	const char *sl = strrchr(procs, '/');
+
+	inspect_line(ctx, "cgroup", "%.*s", (int)(sl ? sl - procs : (long)strlen(procs)), procs);
+}
+
+static void inspect_caps(struct ctl_reply *rp, const char *key, uint64_t set)
+{
+	for (int i = 0; i < 64; i++)
+		if (set >> i & 1)
+			inspect_line(rp, key, "%s", conf_cap_name(i) ?: "?");
+}
+
 static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
 {
 	const struct svc *s;
@@ -338,7 +416,7 @@ static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
 	}
 	s = svc_find(r->argv[1]);
 	if (!s) {
-		ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+		no_such(rp, r->argv[1]);
 		return;
 	}
 	c = s->c;
@@ -351,8 +429,10 @@ static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
 			ctl_reply_kv(rp, "status_text", "%s", health_status_text(s));
 	}
 	ctl_reply_kv_end(rp);
-	inspect_line(rp, "reason_time", "%llu.%03u", (unsigned long long)(s->reason_ts_ms / 1000),
-		     (unsigned)(s->reason_ts_ms % 1000));
+	if (s->reason[0])
+		inspect_line(rp, "reason_time", "%llu.%03u",
+			     (unsigned long long)(s->reason_ts_ms / 1000),
+			     (unsigned)(s->reason_ts_ms % 1000));
 	inspect_line(rp, "last_log", "%s", s->last_log);
 	if (!c) {
 		ctl_reply_end(rp, 0, NULL);
@@ -364,7 +444,9 @@ static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
 	cmd[0] = 0;
 	for (int i = 0; i < c->argc && n < sizeof(cmd); i++)
 		n += snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "", c->argv[i]);
-	inspect_line(rp, "cmd", "%s", cmd);
+	inspect_line(rp, "command", "%s", cmd);
+	for (int i = 0; i < c->argc; i++) /* the words as exec gets them */
+		inspect_line(rp, "cmd", "%s", c->argv[i]);
 	for (int i = 0; i < c->nenv; i++)
 		inspect_line(rp, "env", "%s", c->env[i]);
 	for (int i = 0; i < c->ndepends; i++)
@@ -384,6 +466,69 @@ static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
 	inspect_line(rp, "backoff", "%ums", s->backoff_ms);
 	inspect_line(rp, "fails", "%d", s->fails);
 	inspect_line(rp, "runtime", "%s", runtime_def[svc_idx(s)] ? "yes" : "no");
+	/* identity and isolation */
+	inspect_line(rp, "kind", "%s", c->host_kind ? "host" : "container");
+	inspect_line(rp, "user", "%s", c->user ? c->user : "0:0");
+	inspect_line(rp, "workdir", "%s", c->workdir ? c->workdir : "/");
+	inspect_line(rp, "hostname", "%s", c->hostname ? c->hostname : c->name);
+	inspect_line(rp, "readonly", "%s", c->readonly ? "yes" : "no");
+	inspect_line(rp, "no_new_privs", "%s", c->no_new_privs ? "yes" : "no");
+	inspect_line(rp, "seccomp", "%s", c->unconfined ? "unconfined" : "default");
+	inspect_line(rp, "userns", "%s", c->userns ? "yes" : "no");
+	inspect_caps(rp, "cap_add", c->cap_add);
+	inspect_caps(rp, "cap_drop", c->cap_drop);
+	for (int i = 0; i < c->nvol; i++)
+		inspect_line(rp, "volume", "%s:%s%s", c->vol[i].src, c->vol[i].dst,
+			     c->vol[i].ro ? ":ro" : "");
+	for (int i = 0; i < c->ntmpfs; i++)
+		inspect_line(rp, "tmpfs", "%s:%llu", c->tmpfs[i].path,
+			     (unsigned long long)c->tmpfs[i].size);
+	for (int i = 0; i < c->nsysctl; i++)
+		inspect_line(rp, "sysctl", "%s=%s", c->sysctl[i].key, c->sysctl[i].val);
+	/* network */
+	{
+		static const char *const net[] = { "bridge", "none", "host" };
+		char ip[INET_ADDRSTRLEN] = "";
+
+		inspect_line(rp, "net", "%s", c->net <= CONF_NET_HOST ? net[c->net] : "?");
+		if (c->net == CONF_NET_BRIDGE && c->ip.s_addr)
+			util_ip4_str(ip, &c->ip);
+		inspect_line(rp, "address", "%s", ip); /* kept across restarts */
+		inspect_line(rp, "isolated", "%s", c->isolated ? "yes" : "no");
+		for (int i = 0; i < c->nport; i++)
+			inspect_line(rp, "port", "%u:%u/%s", c->port[i].host, c->port[i].ctr,
+				     c->port[i].proto == IPPROTO_UDP ? "udp" : "tcp");
+	}
+	/* health */
+	{
+		static const char *const h[] = { "none", "exec", "tcp", "notify" };
+		static const char *const u[] = { "restart", "none", "reboot" };
+
+		inspect_line(rp, "health_check", "%s",
+			     c->health <= CONF_HEALTH_HEARTBEAT ? h[c->health] : "?");
+		if (c->health != CONF_HEALTH_NONE) {
+			inspect_line(rp, "health_interval", "%ums", c->health_interval_ms);
+			inspect_line(rp, "health_timeout", "%ums", c->health_timeout_ms);
+			inspect_line(rp, "health_retries", "%u", c->health_retries);
+			inspect_line(rp, "health_start", "%ums", c->health_start_ms);
+			inspect_line(rp, "on_unhealthy", "%s",
+				     c->on_unhealthy <= CONF_UNHEALTHY_REBOOT ? u[c->on_unhealthy]
+									      : "?");
+		}
+		inspect_line(rp, "critical", "%s", c->critical ? "yes" : "no");
+	}
+	/* limits and where they live; the start time (epoch seconds) */
+	inspect_line(rp, "memory_high", "%llu", (unsigned long long)c->memory_high);
+	inspect_line(rp, "cpu_weight", "%u", c->cpu_weight);
+	inspect_line(rp, "io_weight", "%u", c->io_weight);
+	inspect_line(rp, "nofile", "%llu", (unsigned long long)c->rlimit_nofile);
+	if (have_cg && s->sp.cgname[0] && svc_alive(s))
+		cgroup_procs_each(&cg, s->sp.cgname, kv_cgroup, rp);
+	if (s->started_ms && svc_alive(s))
+		inspect_line(
+			rp, "started", "%llu",
+			(unsigned long long)((loop_wall_ms() - (loop_now_ms() - s->started_ms)) /
+					     1000));
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -393,55 +538,68 @@ static void v_events(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_end(rp, EXIT_REFUSED, "too many streams");
 }
 
+/* logs [-f] [-n LINES] [-t] [--since EPOCH_MS] NAME: the ring's lines, their stamps
+ * kept with -t (the client formats them); -f follows until the container is down */
 static void v_logs(struct ctl_req *r, struct ctl_reply *rp)
 {
+	static const char usage[] = "usage: logs [-f] [-n LINES] [-t] [--since MS] NAME";
+	struct ring_view v = { 0 };
 	int lines = -1, a = 1;
 	bool follow = false;
 	struct svc *s;
-	uint64_t pos;
-	char buf[PIPE_BUF / 2];
+	char buf[PIPE_BUF / 2], line[PIPE_BUF / 2];
+	size_t ll = 0, n;
 
 	for (; a < r->argc && r->argv[a][0] == '-'; a++) {
 		if (!strcmp(r->argv[a], "-f") || !strcmp(r->argv[a], "--follow"))
 			follow = true;
+		else if (!strcmp(r->argv[a], "-t"))
+			v.keep_stamp = true;
 		else if (!strcmp(r->argv[a], "-n") && a + 1 < r->argc)
 			lines = (int)util_strtol(r->argv[++a], NULL, 10);
+		else if (!strcmp(r->argv[a], "--since") && a + 1 < r->argc)
+			v.since_ms = util_strtoull(r->argv[++a], NULL, 10);
 		else {
-			ctl_reply_end(rp, EXIT_USAGE, "usage: logs [-f] [-n LINES] NAME");
+			ctl_reply_end(rp, EXIT_USAGE, usage);
 			return;
 		}
 	}
 	if (a + 1 != r->argc) {
-		ctl_reply_end(rp, EXIT_USAGE, "usage: logs [-f] [-n LINES] NAME");
+		ctl_reply_end(rp, EXIT_USAGE, usage);
 		return;
 	}
 	s = svc_find(r->argv[a]);
 	if (!s) {
-		ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+		no_such(rp, r->argv[a]);
 		return;
 	}
-	pos = lines < 0 ? ring_start(&s->ring) : ring_tail(&s->ring, lines);
-	/* whole lines into the reply; a line longer than the buffer is cut */
-	for (;;) {
-		uint64_t p = pos;
-		size_t n = ring_read(&s->ring, &p, buf, sizeof(buf) - 1);
-		char *nl;
-
-		if (!n)
-			break;
-		buf[n] = 0;
-		nl = memchr(buf, '\n', n);
-		if (nl) {
-			*nl = 0;
-			pos += nl - buf + 1;
-		} else
-			pos = p;
-		ctl_reply_line(rp, "%s", buf);
-		if (rp->fd < 0)
-			return;
+	ring_view_init(&s->ring, &v, lines < 0 ? ring_start(&s->ring) : ring_tail(&s->ring, lines));
+	/* whole lines into the reply; a line longer than the buffer is cut in pieces */
+	while ((n = ring_view_read(&s->ring, &v, buf, sizeof(buf))) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (buf[i] != '\n' && ll < sizeof(line) - 1) {
+				line[ll++] = buf[i];
+				continue;
+			}
+			line[ll] = 0;
+			ctl_reply_line(rp, "%s", line);
+			ll = 0;
+			if (buf[i] != '\n')
+				line[ll++] = buf[i];
+			if (rp->fd < 0)
+				return;
+		}
 	}
-	if (follow) {
-		if (stream_add(rp, SUB_LOGS, svc_idx(s), pos) < 0)
+	if (ll) { /* an unfinished last line */
+		line[ll] = 0;
+		ctl_reply_line(rp, "%s", line);
+	}
+	/* following a container that is down and will not restart: done, as docker's */
+	if (follow &&
+	    (s->state == SVC_RUNNING || s->state == SVC_PAUSED || s->state == SVC_STARTING ||
+	     s->state == SVC_SPAWNING || s->state == SVC_STOPPING || s->state == SVC_KILLING ||
+	     s->state == SVC_BACKOFF)) {
+		if (stream_logs_add(rp, svc_idx(s), &v) < 0)
 			ctl_reply_end(rp, EXIT_REFUSED, "too many streams");
 		return;
 	}
@@ -621,7 +779,7 @@ static void v_rm(struct ctl_req *r, struct ctl_reply *rp)
 		for (int i = 0; i < cur->nctr; i++)
 			any |= !strcmp(cur->ctr[i].section, name);
 		if (!any) {
-			ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+			no_such(rp, name);
 			return;
 		}
 	}
@@ -880,8 +1038,65 @@ static void v_reload(struct ctl_req *r, struct ctl_reply *rp)
 
 static void v_shutdown(struct ctl_req *r, struct ctl_reply *rp)
 {
+	/* -w: the answer comes when the daemon is done (every container down in order) */
+	if (r->argc > 1 && !strcmp(r->argv[1], "-w") && stream_wait_add(rp, "", WAIT_END, 0) == 0) {
+		daemon_shutdown();
+		return;
+	}
 	ctl_reply_end(rp, 0, NULL);
 	daemon_shutdown();
+}
+
+/* wait [--up|--gone] [--bounded] NAME: the answer comes when every instance of NAME is
+ * down (its exit status), up, or gone; --bounded ends it at the longest stop_timeout
+ * of them plus a margin (stop, restart and rm -f wait this way) */
+static void v_wait(struct ctl_req *r, struct ctl_reply *rp)
+{
+	enum wait_until until = WAIT_DOWN;
+	bool bounded = false, any = false;
+	uint32_t longest = 0;
+	const char *name = NULL;
+
+	for (int a = 1; a < r->argc; a++) {
+		if (!strcmp(r->argv[a], "--up"))
+			until = WAIT_UP;
+		else if (!strcmp(r->argv[a], "--gone"))
+			until = WAIT_GONE;
+		else if (!strcmp(r->argv[a], "--bounded"))
+			bounded = true;
+		else if (!name && r->argv[a][0] != '-')
+			name = r->argv[a];
+		else {
+			ctl_reply_end(rp, EXIT_USAGE, "usage: wait NAME");
+			return;
+		}
+	}
+	if (!name) {
+		ctl_reply_end(rp, EXIT_USAGE, "usage: wait NAME");
+		return;
+	}
+	for (int i = 0; i < SVC_MAX; i++) {
+		const struct svc *s = &svc_tab[i];
+
+		if (!s->used || (strcmp(s->name, name) && (!s->c || strcmp(s->c->section, name))))
+			continue;
+		any = true;
+		if (s->stop_timeout_ms > longest)
+			longest = s->stop_timeout_ms;
+		if (s->c && s->c->stop_timeout_ms > longest)
+			longest = s->c->stop_timeout_ms;
+	}
+	if (!any && until != WAIT_GONE) {
+		no_such(rp, name);
+		return;
+	}
+	/* the margin: the kill after stop_timeout, the reap, the cleanup; a restart's
+	 * start on top */
+	if (stream_wait_add(rp, name, until,
+			    bounded ? loop_now_ms() + longest + 5000 +
+					      (until == WAIT_UP ? CONFIG_START_TIMEOUT_MS : 0)
+				    : 0) < 0)
+		ctl_reply_end(rp, EXIT_REFUSED, "too many clients waiting");
 }
 
 static void v_debug(struct ctl_req *r, struct ctl_reply *rp)
@@ -912,7 +1127,7 @@ static void v_exec(struct ctl_req *r, struct ctl_reply *rp)
 		return;
 	}
 	if (!s || !s->c) {
-		ctl_reply_end(rp, EXIT_REFUSED, "no such container");
+		no_such(rp, r->argv[1]);
 		return;
 	}
 	if (s->state != SVC_RUNNING || s->pid <= 0) {
@@ -977,7 +1192,7 @@ void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 	const char *v = r->argc ? r->argv[0] : "";
 
 	if (shutting && strcmp(v, "ps") && strcmp(v, "debug") && strcmp(v, "events") &&
-	    strcmp(v, "status")) {
+	    strcmp(v, "status") && strcmp(v, "wait")) {
 		ctl_reply_end(rp, EXIT_REFUSED, "shutting down");
 		return;
 	}
@@ -1036,6 +1251,8 @@ void verbs_serve(struct ctl_req *r, struct ctl_reply *rp, void *ctx)
 		ctl_reply_end(rp, 0, NULL);
 	} else if (!strcmp(v, "exec"))
 		v_exec(r, rp);
+	else if (!strcmp(v, "wait"))
+		v_wait(r, rp);
 	else if (!strcmp(v, "poweroff") || !strcmp(v, "reboot") || !strcmp(v, "halt")) {
 		if (!init_mode) {
 			ctl_reply_end(rp, EXIT_REFUSED, "not in init mode; use `cabin shutdown`");

@@ -5,6 +5,7 @@
 #ifndef CABIN_RING_H
 #define CABIN_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,26 @@ uint64_t ring_tail(const struct ring *r, int lines);
 /* copy up to n bytes from position `from` (clamped to ring_start()); returns bytes
  * copied, *from advanced */
 size_t ring_read(const struct ring *r, uint64_t *from, char *out, size_t n);
+
+/* Stamped lines: every line in a container's ring starts with RING_STAMP bytes, its
+ * arrival time as 13 digits of epoch milliseconds and a space. ring_put inserts them
+ * (*mid: the last byte written was not a newline); a ring_view reads them back. */
+#define RING_STAMP 14
+void ring_put(struct ring *r, bool *mid, uint64_t wall_ms, const char *p, size_t n);
+
+struct ring_view {
+	uint64_t next; /* the position the state below belongs to */
+	int pre;       /* stamp bytes of the current line seen; -1: skip to the next line */
+	char stamp[RING_STAMP];
+	bool keep_stamp;   /* pass stamps on (`logs -t`: the client formats them) */
+	bool drop;	   /* the current line is older than since_ms */
+	uint64_t since_ms; /* 0: every line */
+};
+
+/* Start a view at pos: at a line start, or from the next line when pos is inside one. */
+void ring_view_init(const struct ring *r, struct ring_view *v, uint64_t pos);
+/* Like ring_read from v->next, with the stamps taken out (or kept) and lines before
+ * since_ms dropped; at most n bytes out (n <= 2048). 0: nothing more for now. */
+size_t ring_view_read(const struct ring *r, struct ring_view *v, char *out, size_t n);
 
 #endif

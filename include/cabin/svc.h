@@ -67,6 +67,9 @@ struct svc {
 	bool restart_pending; /* start again once the stop completes */
 	bool remove_pending;  /* free the slot once it is down */
 	bool unhealthy_stop;  /* stopping because it is unhealthy: restart as a failure */
+	bool stop_killed;     /* the stop needed SIGKILL at stop_timeout */
+	bool log_mid;	      /* the ring's last line has no newline yet */
+	bool log_up;	      /* a "started" mark is in the log: the exit gets one too */
 
 	/* health (health.c keeps the probe; this is what everything else reads) */
 	enum svc_health {
@@ -97,6 +100,7 @@ struct svc {
 	uint32_t backoff_ms; /* last delay used, 0 = reset */
 	int fails;	     /* consecutive failures (on-failure:N) */
 	int restarts;	     /* automatic restarts */
+	int exit_status;     /* the last run: its exit code, 128+N for signal N; -1 none */
 	long oom_base;	     /* oom kills of the group at start */
 
 	char reason[192];      /* exit:N signal:NAME oom stopped dependency ... */

@@ -280,7 +280,7 @@ static void stop_then_kill_after_timeout(void **st)
 	assert_string_equal(log_, "sig:a:15 kill:a ");
 	svc_event(s, SVC_EV_EXIT, KILLED(SIGKILL), NULL);
 	assert_int_equal(s->state, SVC_EXITED);	/* always, but asked to stop */
-	assert_string_equal(s->reason, "stopped");
+	assert_string_equal(s->reason, "stopped:killed");
 	assert_int_equal(svc_next_deadline(), 0);
 }
 
@@ -344,7 +344,9 @@ static void pause_resume_kill_refusals(void **st)
 	struct svc *s = started(mk(0, "a", CONF_RESTART_NO, 0));
 	struct cabin_err e = { 0 };
 
-	assert_int_equal(svc_event(s, SVC_EV_RESUME, 0, &e), -EINVAL);
+	/* resume of a running container: a no-op, like a second pause */
+	assert_int_equal(svc_event(s, SVC_EV_RESUME, 0, &e), 0);
+	assert_int_equal(s->state, SVC_RUNNING);
 	assert_int_equal(svc_event(s, SVC_EV_PAUSE, 0, &e), 0);
 	assert_int_equal(s->state, SVC_PAUSED);
 	assert_int_equal(svc_event(s, SVC_EV_RESUME, 0, &e), 0);
@@ -557,7 +559,7 @@ static void killing_until_reaped(void **st)
 	assert_string_equal(log_, "kill:db ");
 	svc_event(s, SVC_EV_EXIT, KILLED(SIGKILL), NULL);
 	assert_int_equal(s->state, SVC_EXITED);
-	assert_string_equal(s->reason, "stopped");
+	assert_string_equal(s->reason, "stopped:killed");
 }
 
 int main(void)
