@@ -306,13 +306,10 @@ static void json_kv(const char *k, const char *v)
 	putchar(':');
 	json_val(k, v);
 	if (time_key(k) && is_num(v)) {
-		time_t t = (time_t)util_strtoull(v, NULL, 10);
-		struct tm tm;
-		char b[32];
+		char b[48];
 
-		gmtime_r(&t, &tm);
-		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		printf(",\"%s_rfc3339\":\"%s\"", k, b);
+		printf(",\"%s_rfc3339\":\"%s\"", k,
+		       util_rfc3339(b, util_strtoull(v, NULL, 10) * 1000, 0));
 	}
 }
 
@@ -459,10 +456,11 @@ static void human_bytes(const char *v, char *buf, size_t n)
 		x /= 1024;
 		u++;
 	}
-	if (u)
-		snprintf(buf, n, "%.1f%s", x, unit[u]);
-	else
-		snprintf(buf, n, "%.0fB", x);
+	{
+		char f[32];
+
+		snprintf(buf, n, "%s%s", util_fixed(f, sizeof(f), x, u ? 1 : 0), unit[u]);
+	}
 }
 
 /* 0, or the "max" of cgroup v1 (a page-rounded 2^63): no limit */
@@ -504,8 +502,10 @@ static void cell_pct(const struct rec *r, const char *key, char *buf, size_t n)
 {
 	const char *v = rec_get(r, key);
 
+	char f[32];
+
 	if (v && *v)
-		snprintf(buf, n, "%.2f%%", num(v));
+		snprintf(buf, n, "%s%%", util_fixed(f, sizeof(f), num(v), 2));
 	else
 		snprintf(buf, n, "-");
 }
@@ -515,8 +515,10 @@ static void cell_mempct(const struct rec *r, const char *key, char *buf, size_t 
 	const char *m = rec_get(r, "mem"), *l = rec_get(r, "mem_limit");
 	double lim = limited(l) ? num(l) : 0;
 
+	char f[32];
+
 	if (m && lim > 0)
-		snprintf(buf, n, "%.2f%%", num(m) * 100 / lim);
+		snprintf(buf, n, "%s%%", util_fixed(f, sizeof(f), num(m) * 100 / lim, 2));
 	else
 		snprintf(buf, n, "-");
 }
@@ -605,14 +607,9 @@ static void on_line(const char *l, void *ctx)
 		return;
 	case K_LOGS:
 		if (o->stamps && strspn(l, "0123456789") == 13 && l[13] == ' ') {
-			unsigned long long ms = util_strtoull(l, NULL, 10);
-			time_t t = (time_t)(ms / 1000);
-			struct tm tm;
-			char b[32];
+			char b[48];
 
-			gmtime_r(&t, &tm);
-			strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-			printf("%s.%03lluZ %s\n", b, ms % 1000, l + 14);
+			printf("%s %s\n", util_rfc3339(b, util_strtoull(l, NULL, 10), 1), l + 14);
 		} else {
 			puts(l);
 		}
@@ -746,8 +743,8 @@ static void stats_cpu(struct recs *rs, char (*pct)[32])
 		for (j = 0; j < nprev; j++)
 			if (!strcmp(prev[j].name, cur[i].name) && prev[j].usec >= 0 &&
 			    cur[i].usec >= prev[j].usec)
-				snprintf(pct[i], 32, "%.2f",
-					 (cur[i].usec - prev[j].usec) * 100.0 / (t - prev_t));
+				util_fixed(pct[i], 32,
+					   (cur[i].usec - prev[j].usec) * 100.0 / (t - prev_t), 2);
 	}
 	for (j = 0; j < nprev; j++)
 		free(prev[j].name);
@@ -812,8 +809,11 @@ static void prom_metric(const struct recs *rs, const char *name, const char *typ
 		prom_label(n);
 		if (div == 1)
 			printf("} %s\n", v);
-		else
-			printf("} %.6f\n", num(v) / div);
+		else {
+			char f[48];
+
+			printf("} %s\n", util_fixed(f, sizeof(f), num(v) / div, 6));
+		}
 	}
 }
 

@@ -4,6 +4,7 @@
  * kernel file, and every descriptor is O_CLOEXEC and closed before returning. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -249,4 +250,48 @@ long util_strtol(const char *s, char **end, int base)
 	if (*s == '-')
 		return -(long)util_strtoull(s + 1, end, base);
 	return (long)util_strtoull(s + (*s == '+'), end, base);
+}
+
+char *util_rfc3339(char *buf, unsigned long long ms, int with_ms)
+{
+	unsigned long long sec = ms / 1000;
+	long long days = (long long)(sec / 86400), era, doe, yoe, doy, mp, y, m, d;
+	unsigned tod = (unsigned)(sec % 86400);
+
+	/* the civil date of a day count from 1970-01-01, in 400-year eras of 146097 days
+	 * whose years start on March 1st (the leap day comes last) */
+	days += 719468;
+	era = days / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (with_ms)
+		snprintf(buf, 48, "%04d-%02d-%02dT%02u:%02u:%02u.%03uZ", (int)y, (int)m, (int)d,
+			 tod / 3600 % 24, tod / 60 % 60, tod % 60, (unsigned)(ms % 1000));
+	else
+		snprintf(buf, 48, "%04d-%02d-%02dT%02u:%02u:%02uZ", (int)y, (int)m, (int)d,
+			 tod / 3600 % 24, tod / 60 % 60, tod % 60);
+	return buf;
+}
+
+char *util_fixed(char *buf, size_t n, double x, int dec)
+{
+	unsigned long long scale = 1, v;
+	bool neg = x < 0;
+
+	for (int i = 0; i < dec; i++)
+		scale *= 10;
+	if (neg)
+		x = -x;
+	v = (unsigned long long)(x * (double)scale + 0.5);
+	if (dec)
+		snprintf(buf, n, "%s%llu.%0*llu", neg ? "-" : "", v / scale, dec, v % scale);
+	else
+		snprintf(buf, n, "%s%llu", neg ? "-" : "", v);
+	return buf;
 }

@@ -55,6 +55,13 @@ int util_each_entry(int dfd, void (*fn)(int dfd, const char *name, unsigned char
 /* a.b.c.d of an IPv4 address (network order) into buf (16 bytes); returns buf. Not
  * inet_ntop: that carries IPv6 formatting we never print (~700 bytes). */
 char *util_ip4_str(char *buf, const void *addr);
+/* epoch milliseconds as RFC 3339 UTC, "2026-11-30T08:45:17.123Z" (ms: the 3 digits are
+ * left out when with_ms is false); buf holds 48 bytes. No gmtime/strftime: musl's
+ * pull in the locale machinery, kilobytes of the one binary. */
+char *util_rfc3339(char *buf, unsigned long long ms, int with_ms);
+/* x with `dec` decimals, rounded ("12.35"); no printf %f, whose float formatter is
+ * 4.7 KB of the binary */
+char *util_fixed(char *buf, size_t n, double x, int dec);
 
 /* strtoull/strtol for what we parse (bases 8, 10, 16; no overflow check, no "0x"):
  * musl's versions bring its generic number scanner (~2 KB) */
