@@ -1021,6 +1021,7 @@ static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
 	c.userns = U("userns", 10);
 	c.net = (enum conf_net)U("net", 10);
 	c.host_kind = U("host", 10);
+	c.instance = (int)U("instance", 10);
 	c.rlimit_nofile = U("nofile", 10);
 	c.umask = (mode_t)U("umask", 8);
 #undef U

@@ -33,6 +33,7 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(HOSTNAME, "hostname", KG | KC)              \
 	X(STOP_TIMEOUT, "stop_timeout", KG | KC)      \
 	X(LOG_SIZE, "log_size", KG | KC)              \
+	X(LOG_MAX, "log_max", KG | KC)                \
 	X(BRIDGE, "bridge", KG)                       \
 	X(SUBNET, "subnet", KG)                       \
 	X(BRIDGE_MAC, "bridge_mac", KG)               \
@@ -320,6 +321,7 @@ void conf_init(struct conf *c)
 	c->subnet_prefix = 24;
 	c->watchdog_timeout_s = 30;
 	c->log_size = CONFIG_LOG_RING_KB * 1024;
+	c->log_max = 1 << 20;
 	c->stop_timeout_ms = 10000;
 	c->shutdown_timeout_ms = 30000;
 	c->cgroup = CONF_CGROUP_AUTO;
@@ -1033,6 +1035,10 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		if (get_size(ps, key, v, 1024, 1 << 30, &u))
 			t->log_size = u;
 		break;
+	case K_LOG_MAX:
+		if (get_size(ps, key, v, 4096, 1u << 31, &u))
+			t->log_max = u;
+		break;
 	}
 }
 
@@ -1163,6 +1169,10 @@ static void set_global(struct pstate *ps, int k, const char *key, const char *v)
 		if (get_size(ps, key, v, 1024, 1 << 30, &u))
 			c->log_size = u;
 		break;
+	case K_LOG_MAX:
+		if (get_size(ps, key, v, 4096, 1u << 31, &u))
+			c->log_max = u;
+		break;
 	case K_STOP_TIMEOUT:
 		get_dur(ps, key, v, 0, 3600 * 1000, &c->stop_timeout_ms);
 		break;
@@ -1261,6 +1271,8 @@ static void sec_end(struct pstate *ps)
 		t->stop_timeout_ms = c->stop_timeout_ms;
 	if (!ps->seen[K_LOG_SIZE])
 		t->log_size = c->log_size;
+	if (!ps->seen[K_LOG_MAX])
+		t->log_max = c->log_max;
 
 	/* checks between keys of one section, reported at the later key */
 	if (t->memory && t->memory_high && t->memory_high > t->memory) {
@@ -1401,6 +1413,23 @@ static void parse_line(struct pstate *ps, char *s)
 	if (!*key) {
 		perr(ps, "missing key before '='");
 		return;
+	}
+	{
+		/* " # ..." after a value is part of it (env=COLOR=#fff needs the #): say so,
+		 * since it looks like a comment; inside cmd's double quotes it is plain text */
+		bool q = false;
+
+		for (const char *p = v; *p; p++) {
+			if (*p == '"')
+				q = !q;
+			else if (!q && *p == '#' && p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+				conf_warn(ps->d, ps->file, ps->lineno,
+					  "%s=: '#' after the value is part of it, not a comment "
+					  "(comments go on their own line)",
+					  key);
+				break;
+			}
+		}
 	}
 	k = key_find(key);
 	if (k < 0) {

@@ -24,8 +24,6 @@ const char *conf_astr(struct conf *c, const char *s, size_t n);
 
 int conf_parse_u64(const char *s, uint64_t *out);
 bool conf_hostname_ok(const char *s);
-/* s with every %i replaced by inst; false if it does not fit */
-bool conf_expand_i(const char *s, int inst, char *buf, size_t sz);
 /* "HOST:CTR[/tcp|/udp]" after %i expansion into *p; NULL or why not */
 const char *conf_port_parse(const char *spec, int inst, struct conf_port *p);
 

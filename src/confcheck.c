@@ -146,6 +146,53 @@ static bool ip_used(struct conf *c, uint32_t a, int except)
 	return false;
 }
 
+/* After a reload, a deploy or a scale: every auto-addressed bridge instance that has
+ * an address under `old` keeps it (unless a fixed ip= now claims it), the others take
+ * free ones; so an address never changes under a running container and two never
+ * share one. Returns how many got none (subnet full; each reported). */
+int conf_keep_addresses(struct conf *c, const struct conf *old, struct conf_diag *d)
+{
+	uint32_t br = ntohl(c->subnet_addr.s_addr);
+	uint32_t mask = 0xffffffffu << (32 - c->subnet_prefix);
+	uint32_t net = br & mask, bcast = net | ~mask;
+	int i, bad = 0;
+
+	for (i = 0; i < c->nctr; i++)
+		if (c->ctr[i].net == CONF_NET_BRIDGE && c->ctr[i].ip_auto)
+			c->ctr[i].ip.s_addr = 0;
+	for (i = 0; old && i < c->nctr; i++) {
+		struct conf_ctr *x = &c->ctr[i];
+		const struct conf_ctr *o = conf_find((struct conf *)old, x->name);
+		uint32_t a = o ? ntohl(o->ip.s_addr) : 0;
+
+		if (x->net != CONF_NET_BRIDGE || !x->ip_auto || !o || o->net != CONF_NET_BRIDGE ||
+		    !a || (a & mask) != net || a == br || a == net || a == bcast ||
+		    ip_used(c, a, i))
+			continue;
+		x->ip = o->ip;
+	}
+	for (i = 0; i < c->nctr; i++) {
+		struct conf_ctr *x = &c->ctr[i];
+		uint32_t a = br, tries;
+
+		if (x->net != CONF_NET_BRIDGE || !x->ip_auto || x->ip.s_addr)
+			continue;
+		for (tries = 0; tries <= ~mask; tries++) { /* the lowest free one after br */
+			a = a + 1 > bcast - 1 ? net + 1 : a + 1;
+			if (a != br && !ip_used(c, a, i))
+				break;
+		}
+		if (tries > ~mask) {
+			conf_report(d, x->file, x->line,
+				    "no free address left in the subnet for %s", x->name);
+			bad++;
+			continue;
+		}
+		x->ip.s_addr = htonl(a);
+	}
+	return bad;
+}
+
 /* explicit addresses inside the subnet and unique; free ones assigned in table order
  * to instances that have none yet (an instance keeps its address across conf_scale) */
 static void check_net(struct conf *c, struct conf_diag *d)

@@ -30,6 +30,20 @@ void conf_report(struct conf_diag *d, const char *file, int line, const char *fm
 		d->report(d->ctx, file ? file : "?", line, msg);
 }
 
+void conf_warn(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n = snprintf(msg, sizeof(msg), "warning: ");
+
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	va_end(ap);
+	d->nwarn++;
+	if (d->report)
+		d->report(d->ctx, file ? file : "?", line, msg);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Arena                                                                                */
 
@@ -127,7 +141,7 @@ int conf_parse_duration_ms(const char *s, uint32_t *out)
 	if (!*s)
 		return -EINVAL;
 	do {
-		uint64_t mul;
+		uint64_t mul, frac = 0, den = 1;
 
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
@@ -135,6 +149,16 @@ int conf_parse_duration_ms(const char *s, uint32_t *out)
 			if (v > UINT32_MAX)
 				return -ERANGE;
 			v = v * 10 + (*s - '0');
+		}
+		if (*s == '.') { /* 0.5s, 1.25m: down to whole milliseconds */
+			for (s++; *s >= '0' && *s <= '9'; s++) {
+				if (den >= 1000000)
+					return -EINVAL;
+				frac = frac * 10 + (*s - '0');
+				den *= 10;
+			}
+			if (den == 1)
+				return -EINVAL;
 		}
 		if (!strncmp(s, "ms", 2))
 			mul = 1, s += 2;
@@ -150,7 +174,9 @@ int conf_parse_duration_ms(const char *s, uint32_t *out)
 			return -EINVAL;
 		if (v > UINT32_MAX / mul)
 			return -ERANGE;
-		total += v * mul;
+		if (frac * mul % den) /* a part of a millisecond */
+			return -EINVAL;
+		total += v * mul + frac * mul / den;
 		if (total > UINT32_MAX)
 			return -ERANGE;
 	} while (*s);

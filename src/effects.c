@@ -210,6 +210,20 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 	if (s->c->net == CONF_NET_BRIDGE && s->c->nport && portproxy_open(svc_idx(s), s->c, e) < 0)
 		return -e->code;
 	switch (s->c->log) {
+	case CONF_LOG_FILE:
+		/* through us: the file is capped at log_max with one rotated copy, a full disk
+		 * is counted and reported, and `logs` works from the ring as well */
+		if (s->file_fd < 0) {
+			struct stat st;
+
+			s->file_fd = open_log_file(s->c->log_path, e);
+			if (s->file_fd < 0) {
+				s->file_fd = -1;
+				return -e->code;
+			}
+			s->file_size = fstat(s->file_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+		}
+		/* fall through */
 	case CONF_LOG_RING:
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return err_sys(e, "log pipe");
@@ -220,11 +234,6 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 		break;
 	case CONF_LOG_CONSOLE:
 		out = console_fd;
-		break;
-	case CONF_LOG_FILE:
-		out = open_log_file(s->c->log_path, e);
-		if (out < 0)
-			return out;
 		break;
 	default:
 		break;
@@ -270,6 +279,10 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 		net_release(s);
 		if (p[0] >= 0)
 			close(p[0]);
+		if (s->file_fd >= 0) {
+			close(s->file_fd);
+			s->file_fd = -1;
+		}
 		if (have_cg && s->sp.cgname[0])
 			cgroup_gc_add(&cg, s->sp.cgname, loop_now_ms());
 		s->sp.cgname[0] = 0;
@@ -349,6 +362,10 @@ static void op_cleanup(struct svc *s)
 		op_abort(s);
 	if (s->log_fd >= 0)
 		log_in(s, true);
+	if (s->file_fd >= 0) { /* reopened at the next start: a rotation by others is seen */
+		close(s->file_fd);
+		s->file_fd = -1;
+	}
 	/* keep the last lines with the exit reason */
 	{
 		struct ring_view v = { 0 };
@@ -435,6 +452,41 @@ static void on_log(void *ctx, uint32_t events)
 		log_in(s, false);
 }
 
+/* log=file: append; at log_max the file becomes PATH.1 (one copy kept, the older one
+ * gone) and a new one starts; what the disk refuses is counted, reported once per
+ * trouble, and the next write tries again */
+static void log_file(struct svc *s, const char *p, size_t n)
+{
+	ssize_t w;
+
+	if (s->c && s->file_size + n > s->c->log_max && s->file_size) {
+		char old[PATH_MAX];
+		struct cabin_err e = { 0 };
+		int fd;
+
+		snprintf(old, sizeof(old), "%s.1", s->c->log_path);
+		if (rename(s->c->log_path, old) < 0)
+			daemon_log("cabin: %s: log file %s: rotate: %s", s->name, s->c->log_path,
+				   strerror(errno));
+		fd = open_log_file(s->c->log_path, &e);
+		if (fd >= 0) {
+			close(s->file_fd);
+			s->file_fd = fd;
+			s->file_size = 0;
+		}
+	}
+	w = write(s->file_fd, p, n);
+	if (w > 0)
+		s->file_size += (uint64_t)w;
+	if (w == (ssize_t)n)
+		return;
+	if (!s->log_dropped)
+		daemon_log("cabin: %s: log file %s: %s; dropping output (counted in inspect)",
+			   s->name, s->c ? s->c->log_path : "?",
+			   w < 0 ? strerror(errno) : "short write");
+	s->log_dropped += n - (w > 0 ? (size_t)w : 0);
+}
+
 /* Bounded work per wake-up: a flooding container gets at most 64 KiB per iteration,
  * the rest waits in its pipe (level-triggered epoll brings us back). */
 static void log_in(struct svc *s, bool drain)
@@ -448,6 +500,8 @@ static void log_in(struct svc *s, bool drain)
 		if (n <= 0)
 			break;
 		ring_put(&s->ring, &s->log_mid, loop_wall_ms(), buf, n);
+		if (s->file_fd >= 0)
+			log_file(s, buf, (size_t)n);
 	}
 	stream_logs(s);
 	if (n == 0 || drain || (n < 0 && errno != EAGAIN && errno != EINTR)) {

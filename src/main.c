@@ -2,6 +2,8 @@
 /* Mode dispatch: init, daemon, run, check, and the client commands. Owns the command
  * line of the binary; does no work of its own beyond `check`. */
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -11,6 +13,8 @@
 #include "cabin/cli.h"
 #include "cabin/conf.h"
 #include "cabin/err.h"
+#include "cabin/mount.h"
+#include "cabin/spawn.h"
 #include "cabin/util.h"
 
 static const char usage_text[] =
@@ -47,6 +51,90 @@ static void check_report(void *ctx, const char *file, int line, const char *msg)
 
 /* big: lives in .bss, not on the stack */
 static struct conf check_conf;
+
+/* cmd's program in the image: absolute, or found on the image's PATH (default, or
+ * env=PATH=...); 0 ok, else why not */
+static const char *check_cmd(int rootfd, const struct conf_ctr *c)
+{
+	const char *cmd = c->argv[0],
+		   *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	const char *why = "not in the image";
+	char buf[512];
+
+	for (int i = 0; i < c->nenv; i++)
+		if (!strncmp(c->env[i], "PATH=", 5))
+			path = c->env[i] + 5;
+	while (*path || cmd[0] == '/') {
+		size_t l = strcspn(path, ":");
+		struct stat st;
+		int fd;
+
+		if (cmd[0] == '/')
+			snprintf(buf, sizeof(buf), "%s", cmd);
+		else
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)l, path, cmd);
+		fd = mount_open_in_root(rootfd, buf, false, false);
+		if (fd >= 0) {
+			bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+
+			close(fd);
+			if (ok)
+				return NULL;
+			why = "not an executable file";
+		}
+		if (cmd[0] == '/')
+			break;
+		path += l + (path[l] == ':');
+	}
+	return why;
+}
+
+/* what check can see on this machine, as warnings: an image built elsewhere is fine */
+static void check_machine(const struct conf *cf, struct conf_diag *d)
+{
+	for (int i = 0; i < cf->nctr; i++) {
+		const struct conf_ctr *c = &cf->ctr[i];
+		int rootfd = -1;
+		const char *why;
+
+		if (i && !strcmp(cf->ctr[i - 1].section, c->section))
+			continue; /* one report per section */
+		for (int v = 0; v < c->nvol; v++)
+			if (!util_strstr(c->vol[v].src, "%i") && access(c->vol[v].src, F_OK) < 0)
+				conf_warn(d, c->file, c->line, "[%s] volume source %s: %s",
+					  c->section, c->vol[v].src, strerror(errno));
+		if (c->host_kind) {
+			int fd = open("/", O_PATH | O_CLOEXEC);
+
+			if (c->argc && fd >= 0 && (why = check_cmd(fd, c)))
+				conf_warn(d, c->file, c->line, "[%s] cmd %s: %s", c->section,
+					  c->argv[0], why);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (!c->rootfs ||
+		    (rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			conf_warn(d, c->file, c->line,
+				  "[%s] rootfs %s: not on this machine (%s); not checked further",
+				  c->section, c->rootfs ? c->rootfs : "(none)", strerror(errno));
+			continue;
+		}
+		if (c->argc && !util_strstr(c->argv[0], "%i") && (why = check_cmd(rootfd, c)))
+			conf_warn(d, c->file, c->line, "[%s] cmd %s: %s", c->section, c->argv[0],
+				  why);
+		if (c->user && !(c->user[0] >= '0' && c->user[0] <= '9')) {
+			struct cabin_err e = { 0 };
+			uid_t u;
+			gid_t g;
+
+			if (spawn_lookup_user(rootfd, c->user, &u, &g, &e) < 0)
+				conf_warn(d, c->file, c->line, "[%s] user=%s: %s", c->section,
+					  c->user, e.msg);
+		}
+		close(rootfd);
+	}
+}
 
 int check_main(int argc, char **argv)
 {
@@ -86,9 +174,13 @@ int check_main(int argc, char **argv)
 		fdprintf(2, "%s: %d error%s\n", file, d.nerr, d.nerr == 1 ? "" : "s");
 		return EXIT_REFUSED;
 	}
+	check_machine(&check_conf, &d);
 	if (!quiet)
-		fdprintf(1, "%s: ok, %d container%s\n", file, check_conf.nctr,
-			 check_conf.nctr == 1 ? "" : "s");
+		fdprintf(1, "%s: ok, %d container%s%s%.0d%s\n", file, check_conf.nctr,
+			 check_conf.nctr == 1 ? "" : "s", d.nwarn ? ", " : "", d.nwarn,
+			 d.nwarn == 1 ? " warning"
+			 : d.nwarn    ? " warnings"
+				      : "");
 	return EXIT_OK;
 }
 

@@ -134,9 +134,13 @@ size_t ring_view_read(const struct ring *r, struct ring_view *v, char *out, size
 		for (size_t i = 0; i < got; i++) {
 			char c = raw[i];
 
-			if (v->pre < 0) { /* inside a line we came in the middle of */
+			if (!c && v->pre < 0)
+				continue; /* NUL bytes: the replies are text lines */
+			if (v->pre < 0) { /* a line we came in the middle of: its text, no stamp */
 				if (c == '\n')
 					v->pre = 0;
+				if (!v->since_ms)
+					out[o++] = c;
 				continue;
 			}
 			if (v->pre < RING_STAMP) {
@@ -157,7 +161,7 @@ size_t ring_view_read(const struct ring *r, struct ring_view *v, char *out, size
 				}
 				continue;
 			}
-			if (!v->drop)
+			if (!v->drop && c)
 				out[o++] = c;
 			if (c == '\n')
 				v->pre = 0;

@@ -7,10 +7,13 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cabin/cgroup.h"
@@ -189,6 +192,8 @@ int run_main(int argc, char **argv)
 	struct spawn sp;
 	sigset_t mask, old;
 	int sfd, status = 0, r;
+	long long kill_at = 0; /* CLOCK_MONOTONIC ms: the group is killed then */
+	bool stopping = false;
 
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fdprintf(1, "%s", run_usage);
@@ -289,15 +294,53 @@ int run_main(int argc, char **argv)
 		return EXIT_RUN_OWN;
 	}
 
+	/* TERM or INT (timeout(1), ^C, an init's stop): the container's stop signal, then
+	 * after stop_timeout the whole group is killed, as the daemon's stop does; a second
+	 * one kills at once */
 	for (;;) {
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		ssize_t n;
 		pid_t w;
 
+		if (kill_at) {
+			struct timespec ts;
+			long long now;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+			if (now >= kill_at || poll(&pfd, 1, (int)(kill_at - now)) == 0) {
+				fdprintf(
+					2,
+					"cabin: %s: still running after stop_timeout; killing it\n",
+					c->name);
+				kill(sp.pid, SIGKILL);
+				cgroup_kill_nowait(&cg, sp.cgname);
+				kill_at = 0;
+				continue;
+			}
+		}
+		n = read(sfd, &si, sizeof(si));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(si))
 			break;
+		if ((si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) && stopping) {
+			kill(sp.pid, SIGKILL);
+			cgroup_kill_nowait(&cg, sp.cgname);
+			continue;
+		}
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			struct timespec ts;
+
+			stopping = true;
+			kill(sp.pid, si.ssi_signo == SIGTERM && c->stop_signal ? c->stop_signal
+									       : (int)si.ssi_signo);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			kill_at = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 +
+				  (c->stop_timeout_ms ? c->stop_timeout_ms : 10000);
+			continue;
+		}
 		if (si.ssi_signo != SIGCHLD) {
 			kill(sp.pid, si.ssi_signo);
 			continue;

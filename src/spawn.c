@@ -225,12 +225,13 @@ static int build_env(const struct conf_ctr *c, const struct spawn_opts *o, const
 {
 	size_t used = 0;
 	int n = 0;
-	const char *fixed[4][2] = { { "PATH", default_path },
-				    { "HOME", home },
-				    { "HOSTNAME", host },
-				    { "TERM", "linux" } };
+	char inst[12];
+	const char *fixed[6][2] = { { "PATH", default_path },  { "HOME", home },
+				    { "HOSTNAME", host },      { "TERM", "linux" },
+				    { "CABIN_NAME", c->name }, { "CABIN_INSTANCE", inst } };
 
-	for (int i = 0; i < 4; i++) {
+	snprintf(inst, sizeof(inst), "%d", c->instance ? c->instance : 1);
+	for (int i = 0; i < 6; i++) {
 		bool overridden = false;
 		size_t kl = strlen(fixed[i][0]);
 
@@ -289,7 +290,7 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 {
 	const char *host = c->hostname ? c->hostname : c->name;
 	const char *argv[CONFIG_MAX_ARGS + 1];
-	const char *envp[CONFIG_MAX_ENV + 8];
+	const char *envp[CONFIG_MAX_ENV + 10];
 	char envbuf[1024], home[256];
 	gid_t groups[32];
 	int ngroups = 0;
@@ -412,12 +413,51 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 	return exec_cmd(argv, envp, e);
 }
 
+/* %i in cmd, env, workdir and volume paths: the instance number (1 for a single one),
+ * expanded here in the child, whose copy of everything is its own; the config keeps
+ * the templates, so scale can make new instances from them */
+static const struct conf_ctr *expand_instance(const struct conf_ctr *c, struct cabin_err *e)
+{
+	static struct conf_ctr x;
+	static char pool[8192];
+	size_t used = 0;
+	int inst = c->instance ? c->instance : 1;
+	const char **p[CONFIG_MAX_ARGS + CONFIG_MAX_ENV + 2 * CONFIG_MAX_MOUNTS + 1];
+	int np = 0;
+
+	x = *c;
+	for (int i = 0; i < x.argc; i++)
+		p[np++] = &x.argv[i];
+	for (int i = 0; i < x.nenv; i++)
+		p[np++] = &x.env[i];
+	for (int i = 0; i < x.nvol; i++) {
+		p[np++] = &x.vol[i].src;
+		p[np++] = &x.vol[i].dst;
+	}
+	p[np++] = &x.workdir;
+	for (int i = 0; i < np; i++) {
+		if (!*p[i] || !util_strstr(*p[i], "%i"))
+			continue;
+		if (!conf_expand_i(*p[i], inst, pool + used, sizeof(pool) - used)) {
+			err_set(e, ENAMETOOLONG, "%%i: %s: too long once expanded", *p[i]);
+			return NULL;
+		}
+		*p[i] = pool + used;
+		used += strlen(pool + used) + 1;
+	}
+	return &x;
+}
+
 /* Everything after the parent's go. Returns only on failure. */
 static int child_run(const struct conf_ctr *c, const struct spawn_opts *o, bool v2,
 		     struct cabin_err *e)
 {
 	const char *host = c->hostname ? c->hostname : c->name;
 	int r;
+
+	c = expand_instance(c, e);
+	if (!c)
+		return -e->code;
 
 	if (setsid() < 0)
 		return err_sys(e, "setsid");

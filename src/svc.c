@@ -58,6 +58,7 @@ struct svc *svc_add(const struct conf_ctr *c)
 		s->c = c;
 		snprintf(s->name, sizeof(s->name), "%s", c->name);
 		s->log_fd = -1;
+		s->file_fd = -1;
 		s->oom_fd = -1;
 		s->state = SVC_DEFINED;
 		s->exit_status = -1;

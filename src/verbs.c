@@ -36,13 +36,20 @@
 #include "daemon_int.h"
 
 static void scaled_set(const char *section, int n);
+static void diag_log(void *ctx, const char *file, int line, const char *msg);
 
 /* Put nxt in force: bind every instance to its new config, stop what is gone, restart
- * what changed, start what is new (if autostart, or `start_new`), leave the rest alone. */
-static void apply(bool start_new, bool mark_runtime)
+ * what changed, start what is new (if autostart, or `start_new`), leave the rest alone.
+ * The instances defined by `runtime_src` (the request: "create", a deployed file) are
+ * run-time definitions, carried over a reload; the others keep what they were. */
+static void apply(bool start_new, const char *runtime_src)
 {
 	enum { A_NONE, A_RESTART, A_STOP, A_START } act[SVC_MAX] = { 0 };
+	struct conf_diag ad = { .report = diag_log };
 	struct conf *t;
+
+	/* an address never changes under an instance, and two never share one */
+	conf_keep_addresses(nxt, cur, &ad);
 
 	for (int i = 0; i < SVC_MAX; i++) {
 		struct svc *s = &svc_tab[i];
@@ -77,7 +84,8 @@ static void apply(bool start_new, bool mark_runtime)
 		struct svc *s = svc_find(nxt->ctr[i].name);
 
 		if (s && !s->remove_pending) {
-			if (mark_runtime)
+			if (runtime_src && nxt->ctr[i].file &&
+			    !strcmp(nxt->ctr[i].file, runtime_src))
 				runtime_def[svc_idx(s)] = true;
 			continue;
 		}
@@ -88,7 +96,8 @@ static void apply(bool start_new, bool mark_runtime)
 		}
 		/* a `logs -f` of the slot's previous owner must not get the new one's */
 		stream_drop_logs(svc_idx(s));
-		runtime_def[svc_idx(s)] = mark_runtime;
+		runtime_def[svc_idx(s)] =
+			runtime_src && nxt->ctr[i].file && !strcmp(nxt->ctr[i].file, runtime_src);
 		if (start_new && nxt->ctr[i].autostart)
 			act[svc_idx(s)] = A_START;
 	}
@@ -245,9 +254,29 @@ static int each(struct ctl_reply *rp, int argc, char **argv,
 	return rc;
 }
 
+/* an operator's start: what it depends on may start again, even if stopped by hand
+ * (the config refuses cycles, so this ends) */
+static void unstop_deps(const struct svc *s)
+{
+	for (int i = 0; s->c && i < s->c->ndepends; i++)
+		for (int j = 0; j < SVC_MAX; j++) {
+			struct svc *d = &svc_tab[j];
+
+			if (!d->used || !d->c || d->remove_pending ||
+			    strcmp(d->c->section, s->c->depends[i]))
+				continue;
+			if (d->manual_stop) {
+				d->manual_stop = false;
+				rundir_stopped_set(d, false);
+			}
+			unstop_deps(d);
+		}
+}
+
 static int do_start(struct svc *s, void *ctx, struct cabin_err *e)
 {
 	rundir_stopped_set(s, false);
+	unstop_deps(s);
 	return svc_event(s, SVC_EV_START, 0, e);
 }
 
@@ -522,6 +551,11 @@ static void v_inspect(struct ctl_req *r, struct ctl_reply *rp)
 	inspect_line(rp, "cpu_weight", "%u", c->cpu_weight);
 	inspect_line(rp, "io_weight", "%u", c->io_weight);
 	inspect_line(rp, "nofile", "%llu", (unsigned long long)c->rlimit_nofile);
+	if (c->log == CONF_LOG_FILE) {
+		inspect_line(rp, "log_file", "%s", c->log_path);
+		inspect_line(rp, "log_max", "%u", c->log_max);
+		inspect_line(rp, "log_dropped", "%llu", (unsigned long long)s->log_dropped);
+	}
 	if (have_cg && s->sp.cgname[0] && svc_alive(s))
 		cgroup_procs_each(&cg, s->sp.cgname, kv_cgroup, rp);
 	if (s->started_ms && svc_alive(s))
@@ -721,7 +755,10 @@ static void v_create(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_end(rp, EXIT_REFUSED, "config arena full; reload to compact");
 		return;
 	}
-	if (conf_parse_buf(nxt, "create", filebuf, n, &d) < 0 || d.nerr ||
+	/* saved: it is defined by its file in cabin.d, as after a reload (rm removes it) */
+	if (save && conf_dir)
+		snprintf(path, sizeof(path), "%s/%s.conf", conf_dir, name);
+	if (conf_parse_buf(nxt, save && conf_dir ? path : "create", filebuf, n, &d) < 0 || d.nerr ||
 	    conf_finish(nxt, &d) < 0 || d.nerr) {
 		ctl_reply_end(rp, EXIT_REFUSED, "invalid container definition");
 		return;
@@ -746,7 +783,7 @@ static void v_create(struct ctl_req *r, struct ctl_reply *rp)
 			return;
 		}
 	}
-	apply(false, !save);
+	apply(false, save ? NULL : "create");
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -807,7 +844,7 @@ static void v_rm(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_end(rp, EXIT_REFUSED, "config arena full");
 		return;
 	}
-	apply(false, false);
+	apply(false, NULL);
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -853,11 +890,22 @@ static void v_deploy(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_end(rp, EXIT_USAGE, "usage: deploy [--try] FILE|DIR");
 		return;
 	}
-	/* read only: the daemon never writes to a path taken from a request */
+	/* read only: the daemon never writes to a path taken from a request; a regular
+	 * file only (a FIFO would read as empty, and deploy nothing) */
 	fd = open(r->argv[1], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ctl_reply_end(rp, EXIT_REFUSED, strerror(errno));
 		return;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			ctl_reply_end(rp, EXIT_REFUSED,
+				      "not a regular file (a set directory goes with --try)");
+			return;
+		}
 	}
 	n = read(fd, filebuf, sizeof(filebuf) - 1);
 	close(fd);
@@ -883,7 +931,7 @@ static void v_deploy(struct ctl_req *r, struct ctl_reply *rp)
 			      "kind=host only in the config files, never deployed");
 		return;
 	}
-	apply(true, true);
+	apply(true, r->argv[1]);
 	ctl_reply_end(rp, 0, NULL);
 }
 
@@ -929,6 +977,12 @@ static void scaled_reapply(struct conf *c)
 			scaled[i].section[0] = 0; /* the section is gone from the files */
 			continue;
 		}
+		if (scaled[i].n == 0) { /* scaled to 0: defined as the files say, none started */
+			for (int j = 0; j < c->nctr; j++)
+				if (!strcmp(c->ctr[j].section, scaled[i].section))
+					c->ctr[j].autostart = false;
+			continue;
+		}
 		if (conf_scale(c, scaled[i].section, scaled[i].n, &quiet) < 0 || quiet.nerr) {
 			daemon_log(
 				"cabin: reload: scale %s %d no longer fits; the file's count wins",
@@ -938,9 +992,26 @@ static void scaled_reapply(struct conf *c)
 	}
 }
 
+static int scaled_get(const char *section)
+{
+	for (int i = 0; i < CONFIG_MAX_CONTAINERS; i++)
+		if (!strcmp(scaled[i].section, section))
+			return scaled[i].n;
+	return -1;
+}
+
+static bool conf_find_section(const struct conf *c, const char *section)
+{
+	for (int i = 0; i < c->nctr; i++)
+		if (!strcmp(c->ctr[i].section, section))
+			return true;
+	return false;
+}
+
 static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
 {
 	struct conf_diag d = { .report = diag_reply, .ctx = rp };
+	bool was_zero;
 	char *end;
 	long n;
 
@@ -953,6 +1024,21 @@ static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
 		ctl_reply_end(rp, EXIT_USAGE, "bad replica count");
 		return;
 	}
+	if (!conf_find_section(cur, r->argv[1])) {
+		no_such(rp, r->argv[1]);
+		return;
+	}
+	was_zero = scaled_get(r->argv[1]) == 0;
+	if (n == 0) {
+		/* every instance stopped, the section kept (ps -a shows them), until the next
+		 * scale; it outlives a reload like any scale */
+		scaled_set(r->argv[1], 0);
+		for (int i = 0; i < cur->nctr; i++)
+			if (!strcmp(cur->ctr[i].section, r->argv[1]))
+				cur->ctr[i].autostart = false;
+		each(rp, 1, r->argv + 1, do_stop, NULL);
+		return;
+	}
 	if (conf_copy(nxt, cur, NULL, NULL) < 0) {
 		ctl_reply_end(rp, EXIT_REFUSED, "config arena full; reload to compact");
 		return;
@@ -962,8 +1048,11 @@ static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
 		return;
 	}
 	scaled_set(r->argv[1], (int)n);
-	apply(true, false);
-	ctl_reply_end(rp, 0, NULL);
+	apply(true, NULL);
+	if (was_zero) /* back from 0: all of them run again */
+		each(rp, 1, r->argv + 1, do_start, NULL);
+	else
+		ctl_reply_end(rp, 0, NULL);
 }
 
 /* Reload: parse everything into the spare config; a config with any error is rejected
@@ -1007,7 +1096,7 @@ static int reload_with(struct ctl_reply *rp, char (*changed)[CONF_INST_MAX + 1],
 	}
 	if (nchanged)
 		*nchanged = n;
-	apply(true, false);
+	apply(true, NULL);
 	/* apply() cleared the flag for what the files define now */
 	daemon_log("cabin: reloaded %s", conf_path);
 	daemon_warn_unbuilt(cur);
@@ -1143,6 +1232,7 @@ static void v_exec(struct ctl_req *r, struct ctl_reply *rp)
 	if (have_cg && s->sp.cgname[0])
 		cgroup_procs_each(&cg, s->sp.cgname, kv_procs, rp);
 	ctl_reply_kv(rp, "name", "%s", c->name);
+	ctl_reply_kv(rp, "instance", "%d", c->instance);
 	ctl_reply_kv(rp, "hostname", "%s", c->hostname ? c->hostname : c->name);
 	if (c->user)
 		ctl_reply_kv(rp, "user", "%s", c->user);

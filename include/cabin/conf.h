@@ -143,6 +143,7 @@ struct conf_ctr {
 	enum conf_log log;
 	const char *log_path; /* log=file:PATH */
 	uint32_t log_size;    /* bytes; default global log_size, else LOG_RING_KB */
+	uint32_t log_max;     /* log=file: size at which it rotates to PATH.1 (1 MiB) */
 
 	/* raw templates, kept so conf_scale() can expand new instances; and the lines of
 	 * the keys that cross-section checks report on */
@@ -171,6 +172,7 @@ struct conf {
 	const char *watchdog;	      /* NULL = none */
 	uint32_t watchdog_timeout_s;  /* 30 */
 	uint32_t log_size;	      /* bytes */
+	uint32_t log_max;	      /* log=file: rotation size, bytes */
 	uint32_t stop_timeout_ms;     /* 10000 */
 	uint32_t shutdown_timeout_ms; /* 30000 */
 	enum conf_cgroup cgroup;
@@ -199,9 +201,18 @@ struct conf {
 /* Diagnostics: every error as "FILE:LINE: message", all of them, not only the first. */
 struct conf_diag {
 	int nerr;
+	int nwarn; /* reported with "warning: ", never an error */
 	void (*report)(void *ctx, const char *file, int line, const char *msg);
 	void *ctx;
 };
+
+/* Addresses across a change of config: auto-addressed bridge instances keep the ones
+ * they have in old, the others take free ones; how many got none. */
+int conf_keep_addresses(struct conf *c, const struct conf *old, struct conf_diag *d);
+
+/* A warning through d->report ("warning: ..."), counted in d->nwarn, never an error. */
+void conf_warn(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Defaults for a config with no file. */
 void conf_init(struct conf *c);
@@ -235,6 +246,8 @@ struct conf_ctr *conf_find(struct conf *c, const char *name);
 /* capability name ("NET_ADMIN", "cap_net_admin", case-insensitive) -> number, -1 */
 int conf_cap_number(const char *name);
 const char *conf_cap_name(int cap);
+/* s with every %i replaced by inst into buf; false when it does not fit */
+bool conf_expand_i(const char *s, int inst, char *buf, size_t sz);
 /* Podman's default eleven */
 uint64_t conf_cap_default(void);
 /* "TERM", "SIGTERM", "sigterm", "15" -> 15; -1 if unknown */

@@ -44,7 +44,8 @@ struct ring_view {
 	uint64_t since_ms; /* 0: every line */
 };
 
-/* Start a view at pos: at a line start, or from the next line when pos is inside one. */
+/* Start a view at pos: at a line start, or inside a line (the rest of it is shown
+ * without a stamp, and left out when since_ms filters). */
 void ring_view_init(const struct ring *r, struct ring_view *v, uint64_t pos);
 /* Like ring_read from v->next, with the stamps taken out (or kept) and lines before
  * since_ms dropped; at most n bytes out (n <= 2048). 0: nothing more for now. */

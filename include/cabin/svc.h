@@ -82,10 +82,13 @@ struct svc {
 
 	pid_t pid; /* container init, 0 when none */
 	struct spawn sp;
-	int log_fd;	 /* read end of the stdout/stderr pipe, -1 */
-	int oom_fd;	 /* the group's OOM notification (daemon), -1 */
-	long oom_seen;	 /* OOM kills already reported as events */
-	int stop_signal; /* copied at start: a removed config is gone */
+	int log_fd;	      /* read end of the stdout/stderr pipe, -1 */
+	int file_fd;	      /* log=file: the file the daemon writes, -1 */
+	uint64_t file_size;   /* its size, for the rotation at log_max */
+	uint64_t log_dropped; /* log=file: bytes the file refused (full disk, I/O error) */
+	int oom_fd;	      /* the group's OOM notification (daemon), -1 */
+	long oom_seen;	      /* OOM kills already reported as events */
+	int stop_signal;      /* copied at start: a removed config is gone */
 	uint32_t stop_timeout_ms;
 
 	/* Timer slots, each an absolute CLOCK_MONOTONIC time (0 = off); the daemon arms one

@@ -987,6 +987,16 @@ static void test_values(void **state)
 	assert_int_equal(ms, 30000);
 	assert_int_equal(conf_parse_duration_ms("0s", &ms), 0);
 	assert_int_equal(ms, 0);
+	/* fractions, down to whole milliseconds */
+	assert_int_equal(conf_parse_duration_ms("0.5s", &ms), 0);
+	assert_int_equal(ms, 500);
+	assert_int_equal(conf_parse_duration_ms("1.25m", &ms), 0);
+	assert_int_equal(ms, 75000);
+	assert_int_equal(conf_parse_duration_ms("2.5", &ms), 0);
+	assert_int_equal(ms, 2500);
+	assert_int_equal(conf_parse_duration_ms("0.0005s", &ms), -EINVAL);
+	assert_int_equal(conf_parse_duration_ms("1.5ms", &ms), -EINVAL);
+	assert_int_equal(conf_parse_duration_ms("1.s", &ms), -EINVAL);
 	assert_int_equal(conf_parse_duration_ms("", &ms), -EINVAL);
 	assert_int_equal(conf_parse_duration_ms("s", &ms), -EINVAL);
 	assert_int_equal(conf_parse_duration_ms("10x", &ms), -EINVAL);
