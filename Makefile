@@ -15,6 +15,9 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 SRCS     := $(sort $(wildcard src/*.c))
 OBJS     := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIBSRCS  := $(filter-out src/main.c,$(SRCS))
+# src/fmt.c replaces musl's vsnprintf/vfprintf in the static binary; the host builds
+# (glibc, sanitizers) keep glibc's, and tests/unit/test_fmt.c checks ours against it
+HOSTSRCS := $(filter-out src/fmt.c,$(LIBSRCS))
 
 CC       := musl-gcc
 WARN     := -Wall -Wextra -Werror -Wundef -Wshadow -Wno-unused-parameter -Wstrict-prototypes
@@ -35,14 +38,14 @@ LDFLAGS  := -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,nore
 HCC      := gcc
 HCFLAGS  := -std=gnu11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all -Iinclude -I$(B)/include -DCABIN_VERSION='"test"' -DCABIN_TEST=1
-HOBJS    := $(LIBSRCS:src/%.c=$(B)/hobj/%.o)
+HOBJS    := $(HOSTSRCS:src/%.c=$(B)/hobj/%.o)
 UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(B)/unit/%)
 
 FCC      := clang
 FCFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	    -Iinclude -I$(B)/include -DCABIN_VERSION='"fuzz"' -DCABIN_TEST=1
-FOBJS    := $(LIBSRCS:src/%.c=$(B)/fobj/%.o)
+FOBJS    := $(HOSTSRCS:src/%.c=$(B)/fobj/%.o)
 FUZZSRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZBINS := $(FUZZSRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 

@@ -1018,6 +1018,7 @@ static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
 	c.cap_drop = U("cap_drop", 16);
 	c.no_new_privs = U("nnp", 10);
 	c.unconfined = U("unconfined", 10);
+	c.seccomp_allow = U("seccomp_allow", 16);
 	c.userns = U("userns", 10);
 	c.net = (enum conf_net)U("net", 10);
 	c.host_kind = U("host", 10);

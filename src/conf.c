@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cabin/conf.h"
+#include "cabin/seccomp.h"
 #include "cabin/util.h"
 #include "conf_int.h"
 
@@ -71,6 +72,7 @@ enum { KG = 1, KC = 2, KR = 4 }; /* global, container, repeatable */
 	X(CAP_DROP, "cap_drop", KC | KR)              \
 	X(NO_NEW_PRIVS, "no_new_privs", KC)           \
 	X(SECCOMP, "seccomp", KC)                     \
+	X(SECCOMP_ALLOW, "seccomp_allow", KC | KR)    \
 	X(USERNS, "userns", KC)                       \
 	X(SYSCTL, "sysctl", KC | KR)                  \
 	X(MEMORY, "memory", KC)                       \
@@ -820,6 +822,26 @@ static void set_ctr(struct pstate *ps, int k, const char *key, const char *v)
 		if (e >= 0)
 			t->unconfined = e == 1;
 		break;
+	case K_SECCOMP_ALLOW: { /* names the default filter refuses, comma-separated */
+		char nm[40];
+
+		for (const char *p = v; *p;) {
+			size_t l = strcspn(p, ",");
+			int bit;
+
+			snprintf(nm, sizeof(nm), "%.*s",
+				 (int)(l < sizeof(nm) - 1 ? l : sizeof(nm) - 1), p);
+			bit = l < sizeof(nm) ? seccomp_lookup(nm) : -1;
+			if (bit < 0) {
+				bad(ps, key, v,
+				    "not a syscall the default filter refuses (README: Seccomp)");
+				break;
+			}
+			t->seccomp_allow |= 1ULL << bit;
+			p += l + (p[l] == ',');
+		}
+		break;
+	}
 	case K_USERNS:
 		if (get_bool(ps, key, v, &b)) {
 			if (b && !CONFIG_USERNS)

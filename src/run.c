@@ -29,7 +29,8 @@ static const char run_usage[] =
 	"                 [--cpu CORES] [-v HOST:CTR[:ro]] [--tmpfs PATH[:SIZE]] [-e K=V]\n"
 	"                 [--hostname H] [--name N] [--readonly] [--user U] [--workdir D]\n"
 	"                 [--cap-add C] [--cap-drop C] [--net none|host] [--userns]\n"
-	"                 [--no-new-privs yes|no] [--seccomp default|unconfined] -- CMD...\n";
+	"                 [--no-new-privs yes|no] [--seccomp default|unconfined]\n"
+	"                 [--seccomp-allow SYSCALL,...] -- CMD...\n";
 
 static int usage_err(const char *what)
 {
@@ -96,6 +97,7 @@ static const struct {
 	{ "--net", "net", false },
 	{ "--no-new-privs", "no_new_privs", false },
 	{ "--seccomp", "seccomp", false },
+	{ "--seccomp-allow", "seccomp_allow", false },
 	{ "--readonly", "readonly", true },
 	{ "--userns", "userns", true },
 };

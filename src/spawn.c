@@ -382,7 +382,8 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* seccomp needs no_new_privs or CAP_SYS_ADMIN: without no_new_privs it goes in
 	 * while we still hold every capability (as runc does), else last of all */
-	if (!c->unconfined && !c->no_new_privs && (r = seccomp_install(keep, e)) < 0)
+	if (!c->unconfined && !c->no_new_privs &&
+	    (r = seccomp_install(keep, c->seccomp_allow, e)) < 0)
 		return r;
 	r = set_caps(keep, e);
 	if (r < 0)
@@ -399,7 +400,8 @@ static int become(const struct conf_ctr *c, const struct spawn_opts *o, const ch
 	}
 	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, "no_new_privs");
-	if (!c->unconfined && c->no_new_privs && (r = seccomp_install(keep, e)) < 0)
+	if (!c->unconfined && c->no_new_privs &&
+	    (r = seccomp_install(keep, c->seccomp_allow, e)) < 0)
 		return r;
 
 	if (build_env(c, o, home, host, envp, envbuf, sizeof(envbuf)) < 0)
@@ -570,7 +572,7 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 			setpgid(0, 0); /* a probe: a group to kill at its timeout */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		become(c, o, cmd, &ce);
-		dprintf(2, "cabin: %s\n", ce.msg);
+		fdprintf(2, "cabin: %s\n", ce.msg);
 		_exit(ce.code == ENOENT ? 127 : 126);
 	}
 	for (int i = 0; i < 3; i++)
@@ -612,7 +614,7 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 	kill(-b, SIGKILL);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 fail:
-	dprintf(o->stdio[2] >= 0 ? o->stdio[2] : 2, "cabin: %s\n", ce.msg);
+	fdprintf(o->stdio[2] >= 0 ? o->stdio[2] : 2, "cabin: %s\n", ce.msg);
 	return 125;
 }
 

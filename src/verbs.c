@@ -1244,6 +1244,7 @@ static void v_exec(struct ctl_req *r, struct ctl_reply *rp)
 	ctl_reply_kv(rp, "cap_drop", "%llx", (unsigned long long)c->cap_drop);
 	ctl_reply_kv(rp, "nnp", "%d", c->no_new_privs);
 	ctl_reply_kv(rp, "unconfined", "%d", c->unconfined);
+	ctl_reply_kv(rp, "seccomp_allow", "%llx", (unsigned long long)c->seccomp_allow);
 	ctl_reply_kv(rp, "userns", "%d", c->userns);
 	ctl_reply_kv(rp, "net", "%d", (int)c->net);
 	ctl_reply_kv(rp, "host", "%d", c->host_kind);

@@ -95,10 +95,11 @@ struct conf_ctr {
 
 	/* isolation */
 	enum conf_net net;
-	uint64_t cap_add;  /* bit n = capability n; the set a container gets is */
-	uint64_t cap_drop; /* (conf_cap_default() & ~cap_drop) | cap_add */
-	bool no_new_privs; /* default yes */
-	bool unconfined;   /* seccomp=unconfined: no filter (default: cabin's filter) */
+	uint64_t cap_add;	/* bit n = capability n; the set a container gets is */
+	uint64_t cap_drop;	/* (conf_cap_default() & ~cap_drop) | cap_add */
+	bool no_new_privs;	/* default yes */
+	bool unconfined;	/* seccomp=unconfined: no filter (default: cabin's filter) */
+	uint64_t seccomp_allow; /* refused syscalls let through (bits of seccomp_lookup) */
 	bool userns;
 	struct conf_sysctl sysctl[CONFIG_MAX_SYSCTL];
 	int nsysctl;

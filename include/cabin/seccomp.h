@@ -14,7 +14,20 @@
 #include "cabin/err.h"
 
 /* Install the filter for a process that will keep the capabilities in keep (bit n =
- * capability n). 0, or -errno in e. */
-int seccomp_install(uint64_t keep, struct cabin_err *e);
+ * capability n), with the refused syscalls in allow (bits from seccomp_lookup) let
+ * through. 0, or -errno in e. */
+int seccomp_install(uint64_t keep, uint64_t allow, struct cabin_err *e);
+/* The bit of a refused syscall's name for seccomp_allow=, -1 if the filter does not
+ * refuse it (or there is no filter for this architecture). */
+int seccomp_lookup(const char *name);
+
+/* The program seccomp_install would load, into f (SECCOMP_MAXPROG entries); its length.
+ * 0 when there is no filter for this architecture. For tests and the fuzzer. */
+#define SECCOMP_MAXPROG 160
+struct sock_filter;
+unsigned seccomp_build(uint64_t keep, uint64_t allow, struct sock_filter *f);
+/* entry i of the refused table: its number and covering capability (63: none); -1 past
+ * the end */
+int seccomp_table(unsigned i, unsigned *nr, unsigned *cap);
 
 #endif

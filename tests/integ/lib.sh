@@ -111,7 +111,8 @@ mkrootfs() {
 # cg_enter: move this shell into a fresh child group of every cgroup hierarchy it is in,
 # so cabin's groups (created under the group cabin starts in) stay inside it.
 cg_enter() {
-	_id=cabin-test-$NAME-$$
+	# unique even when two runs of one test overlap ($$ is 1 in each pid namespace)
+	_id=cabin-test-$NAME-${T##*.}
 	while IFS=: read -r _h _ctl _path; do
 		case $_ctl in
 		"") _m=/sys/fs/cgroup/unified; [ -d "$_m" ] || _m=/sys/fs/cgroup ;;

@@ -25,7 +25,7 @@ t "no reply FIFO left behind" test -z "$(ls -A "$RUN/reply")"
 t_rc "no command" 2 "$CABIN"
 t_rc "unknown command" 2 C frobnicate
 t_rc "ps -x" 2 C ps -x
-t_rc "ps extra argument" 2 C ps web
+t_rc "ps --filter without KEY=VALUE" 2 C ps --filter web
 t_rc "ps -o xml" 2 C ps -o xml
 t_rc "-o on a non-listing" 2 C reload -o json
 t_rc "start without a name" 2 C start

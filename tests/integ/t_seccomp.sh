@@ -27,4 +27,7 @@ t_out "no_new_privs=no: the filter still goes in (before the capabilities drop)"
 run --seccomp unconfined -- /bin/probe status > "$T/st" 2>&1
 t "seccomp=unconfined: Seccomp: 0" file_has "$T/st" '^Seccomp:.0$'
 t_out "  keyctl reaches the kernel" "OK|ERR E(NOKEY|ACCES)" run --seccomp unconfined -- /bin/probe scall keyctl
+t_out "seccomp_allow=keyctl: that one reaches the kernel" "OK|ERR E(NOKEY|ACCES)" run --seccomp-allow keyctl -- /bin/probe scall keyctl
+t_out "  add_key is still refused" "ERR EPERM" run --seccomp-allow keyctl -- /bin/probe scall addkey
+t_out "seccomp_allow=nosuch: an error naming the key" "seccomp_allow=nosuch: not a syscall the default filter refuses" run --seccomp-allow nosuch -- /bin/true
 t "nothing left behind" left_nothing
