@@ -417,7 +417,9 @@ static void cell_status(const struct rec *r, const char *key, char *buf, size_t 
 			snprintf(what, sizeof(what), "Exited (SIG%s)", why + 7);
 		else
 			snprintf(what, sizeof(what), "Exited (%s)", *why ? why : "?");
-		if (st[0] == 'f')
+		if (st[0] == 'f' && util_strstr(why, "gave up")) /* the reason says it */
+			snprintf(buf, n, "Failed: %s%s", why, ago);
+		else if (st[0] == 'f')
 			snprintf(buf, n, "Failed%s%s, gave up after %s restart%s%s",
 				 *why ? ": " : "", why, rs ? rs : "0",
 				 rs && !strcmp(rs, "1") ? "" : "s", ago);

@@ -95,7 +95,7 @@ t "TERM=linux" file_has "$T/env" '^TERM=linux$'
 t "HOSTNAME is the container's" file_has "$T/env" '^HOSTNAME=envbox$'
 t "HOME is set" file_has "$T/env" '^HOME=/'
 env_clean() {
-	grep -Ev '^(PATH|HOME|HOSTNAME|TERM|FOO|SP)=' "$T/env" && return 1
+	grep -Ev '^(PATH|HOME|HOSTNAME|TERM|FOO|SP|CABIN_NAME|CABIN_INSTANCE)=' "$T/env" && return 1
 	return 0
 }
 LEAKME=secret
