@@ -4,6 +4,13 @@
  * records of listings into a table or JSON. A short-lived process: it may allocate and
  * use stdio; nothing here runs inside the daemon. */
 #include <errno.h>
+#include <linux/openat2.h>
+#include <termios.h>
+#include <sys/syscall.h>
+#include <sys/statfs.h>
+#include <sys/ioctl.h>
+#include <poll.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -56,7 +63,8 @@ static const struct cmd cmds[] = {
 	  "wait NAME... (until each is down; prints its exit status, the last one is ours)" },
 	{ "create", "", 1, -1, K_PLAIN, false, "create [--save] NAME KEY=VALUE..." },
 	{ "rm", "f", 1, 1, K_PLAIN, false, "rm [-f] [--no-wait] NAME" },
-	{ "exec", "it", 2, -1, K_EXEC, true, "exec [-i] [-t] NAME CMD..." },
+	{ "exec", "it", 2, -1, K_EXEC, true,
+	  "exec [-i] [-t] [-e KEY=VALUE]... [-u USER] [-w DIR] NAME CMD..." },
 	{ "logs", "fnt", 1, 1, K_LOGS, false,
 	  "logs [-f] [-t] [-n|--tail LINES] [--since DURATION] NAME (DURATION: 90s, 10m, 2h, 1d)" },
 	{ "stats", "", 0, 1, K_STATS, false, "stats [--no-stream] [-o table|kv|json|prom] [NAME]" },
@@ -976,11 +984,121 @@ static void exec_line(const char *l, void *ctx)
 	recs_add(ctx, l);
 }
 
+/* exec -t: a pty of the container's own devpts, opened through its root (resolved in
+ * it, no symlink followed, checked to be devpts), the slave taken from the master with
+ * TIOCGPTPEER (no path lookup in the container at all); the slave becomes the command's
+ * stdio. The master, returned, stays here. */
+static int pty_open(pid_t init, struct spawn_opts *o)
+{
+	char root[48];
+	struct open_how how = { .flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS };
+	struct statfs sf;
+	int rfd, ptm, pts, unlock = 0;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)init);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ptm = rfd < 0 ? -1 : (int)syscall(SYS_openat2, rfd, "dev/pts/ptmx", &how, sizeof(how));
+	if (rfd >= 0)
+		close(rfd);
+	if (ptm < 0 || fstatfs(ptm, &sf) < 0 || sf.f_type != 0x1cd1 /* DEVPTS_SUPER_MAGIC */) {
+		fdprintf(2, "cabin exec -t: the container's /dev/pts/ptmx: %s\n",
+			 ptm < 0 ? strerror(errno) : "not on devpts");
+		if (ptm >= 0)
+			close(ptm);
+		return -1;
+	}
+	if (ioctl(ptm, TIOCSPTLCK, &unlock) < 0 ||
+	    (pts = ioctl(ptm, TIOCGPTPEER, O_RDWR | O_NOCTTY)) < 0) {
+		fdprintf(2, "cabin exec -t: pty: %s\n", strerror(errno));
+		close(ptm);
+		return -1;
+	}
+	o->stdio[0] = o->stdio[1] = o->stdio[2] = pts;
+	o->tty = true;
+	return ptm;
+}
+
+static volatile sig_atomic_t winch;
+
+static void on_winch(int sig)
+{
+	winch = 1;
+}
+
+/* our terminal in raw mode (restored after), its size on the pty and again at each
+ * SIGWINCH; bytes both ways until the command's side closes (EIO) */
+static void pty_relay(int ptm, bool in, pid_t pid)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0); /* its end ends the relay too */
+	struct termios saved, raw;
+	bool is_tty = isatty(0) && tcgetattr(0, &saved) == 0;
+	struct winsize ws;
+	char buf[4096];
+
+	if (is_tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	signal(SIGWINCH, on_winch);
+	winch = 1;
+	for (;;) {
+		struct pollfd p[3] = { { .fd = ptm, .events = POLLIN },
+				       { .fd = in ? 0 : -1, .events = POLLIN },
+				       { .fd = pfd, .events = POLLIN } };
+		ssize_t n;
+
+		if (winch) {
+			winch = 0;
+			if (ioctl(1, TIOCGWINSZ, &ws) == 0 || ioctl(0, TIOCGWINSZ, &ws) == 0)
+				ioctl(ptm, TIOCSWINSZ, &ws);
+		}
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[2].revents) { /* the command is gone: what it wrote last, then done (a
+				     * background process holding the pty does not keep us) */
+			fcntl(ptm, F_SETFL, O_NONBLOCK);
+			while ((n = read(ptm, buf, sizeof(buf))) > 0)
+				if (write(1, buf, (size_t)n) < 0)
+					break;
+			break;
+		}
+		if (p[0].revents) {
+			n = read(ptm, buf, sizeof(buf));
+			if (n <= 0 && !(n < 0 && errno == EINTR))
+				break; /* EIO: every slave descriptor is closed */
+			if (n > 0 && write(1, buf, (size_t)n) < 0)
+				break;
+		}
+		if (p[1].revents) {
+			n = read(0, buf, sizeof(buf));
+			if (n > 0 && write(ptm, buf, (size_t)n) < 0)
+				break;
+			if (n == 0) { /* our stdin ended: end of file for the command */
+				in = false;
+				if (write(ptm, "\004", 1) < 0)
+					break;
+			}
+		}
+	}
+	if (is_tty)
+		tcsetattr(0, TCSANOW, &saved);
+	if (pfd >= 0)
+		close(pfd);
+	close(ptm);
+}
+
 /* `cabin exec`: done here, as runc and crun do (the FIFO cannot pass fds): the daemon
  * names the container's init and group, spawn_enter joins them and every namespace, and
  * the command becomes the container's identity through the start's own code; its exit
  * status is ours (127 not found, 126 not executable). */
-static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
+static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos, int nxenv,
+		    const char **xenv, const char *xuser, const char *xdir)
 {
 	static struct conf_ctr c;
 	static const char *cmd[CONFIG_MAX_ARGS + 1];
@@ -989,13 +1107,9 @@ static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
 	struct recs rs = { 0 };
 	char *req[2] = { "exec", pos[0] };
 	const struct rec *r;
-	int rc, nj = 0, st;
+	int rc, nj = 0, st, ptm = -1;
 	pid_t pid, init;
 
-	if (tty) {
-		fdprintf(2, "cabin exec: -t (a pty in the container) is not built yet; -i works\n");
-		return EXIT_USAGE;
-	}
 	if (npos - 1 > CONFIG_MAX_ARGS) {
 		fdprintf(2, "cabin exec: at most %d words\n", CONFIG_MAX_ARGS);
 		return EXIT_USAGE;
@@ -1015,6 +1129,22 @@ static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
 		else if (!strcmp(r->k[i], "procs") && nj < 4)
 			o.join[nj++] = r->v[i];
 	}
+	/* -e adds (a later K= wins in the command's getenv: it comes first), -u, -w replace */
+	for (int i = 0; i < nxenv; i++) {
+		size_t kl = strcspn(xenv[i], "=") + 1;
+		int j;
+
+		for (j = 0; j < c.nenv && strncmp(c.env[j], xenv[i], kl); j++)
+			;
+		if (j < c.nenv)
+			c.env[j] = xenv[i];
+		else if (c.nenv < CONFIG_MAX_ENV)
+			c.env[c.nenv++] = xenv[i];
+	}
+	if (xuser)
+		c.user = xuser;
+	if (xdir)
+		c.workdir = xdir;
 #define U(k, b) util_strtoull(rec_get(r, k) ? rec_get(r, k) : "0", NULL, b)
 	c.cap_add = U("cap_add", 16);
 	c.cap_drop = U("cap_drop", 16);
@@ -1031,7 +1161,14 @@ static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
 	for (int i = 1; i < npos; i++)
 		cmd[i - 1] = pos[i];
 	cmd[npos - 1] = NULL;
+	if (tty) {
+		ptm = pty_open(init, &o);
+		if (ptm < 0)
+			return EXIT_REFUSED;
+	}
 	pid = spawn_enter(&c, &o, init, cmd, 0, &e);
+	if (tty)
+		close(o.stdio[0]); /* the child has the slave; EIO on the master when it ends */
 	if (pid < 0) {
 		err_print(&e);
 		return EXIT_REFUSED;
@@ -1039,6 +1176,8 @@ static int exec_run(const char *rundir, bool in, bool tty, int npos, char **pos)
 	/* ^C and ^\ are for the command: we wait for its status */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	if (tty)
+		pty_relay(ptm, in, pid);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_REFUSED;
@@ -1150,8 +1289,9 @@ int client_main(int argc, char **argv)
 	bool fl[128] = { false }, save = false, nostream = false, optsdone = false, try_ = false,
 	     nowait = false;
 	char **pos, **wire, absfile[PATH_MAX];
-	int npos = 0, nw = 0, i, rc, nfilt = 0;
+	int npos = 0, nw = 0, i, rc, nfilt = 0, nxenv = 0;
 	char *filt[8];
+	const char *xenv[8], *xuser = NULL, *xdir = NULL; /* exec -e, -u, -w */
 	struct out o = { 0 };
 	size_t k;
 
@@ -1205,6 +1345,19 @@ int client_main(int argc, char **argv)
 				sig = argv[++i];
 			else
 				lines = argv[++i];
+		} else if (c->kind == K_EXEC &&
+			   (!strcmp(arg, "-e") || !strcmp(arg, "-u") || !strcmp(arg, "-w"))) {
+			if (i + 1 >= argc)
+				return usage_err(c, "option %s needs a value", arg);
+			if (arg[1] == 'e' && (!strchr(argv[i + 1], '=') || argv[i + 1][0] == '='))
+				return usage_err(c, "-e wants KEY=VALUE, not '%s'", argv[i + 1]);
+			if (arg[1] == 'e' && nxenv < 8)
+				xenv[nxenv++] = argv[i + 1];
+			else if (arg[1] == 'u')
+				xuser = argv[i + 1];
+			else if (arg[1] == 'w')
+				xdir = argv[i + 1];
+			i++;
 		} else if (arg[1] == 'o' && arg[2]) {
 			fmt = arg + 2; /* -ojson */
 		} else if (!strcmp(arg, "--save") && !strcmp(c->name, "create")) {
@@ -1358,7 +1511,7 @@ int client_main(int argc, char **argv)
 
 	rundir = cli_rundir_path(rundir);
 	if (c->kind == K_EXEC) {
-		rc = exec_run(rundir, fl['i'], fl['t'], npos, pos);
+		rc = exec_run(rundir, fl['i'], fl['t'], npos, pos, nxenv, xenv, xuser, xdir);
 		free(wire);
 		return rc;
 	}
@@ -1374,8 +1527,12 @@ int client_main(int argc, char **argv)
 		rc = ctl_call(rundir, nw, wire, stream ? 0 : timeout_ms(), on_line, &o);
 		if (!rc && c->kind == K_PS)
 			ps_out(&o, npos, pos, nfilt, filt, fl['q']);
-		if (!rc && c->kind == K_INSPECT && o.fmt == OUT_JSON)
-			inspect_json(&o.rs);
+		if (!rc && c->kind == K_INSPECT && o.fmt == OUT_JSON) {
+			if (!strcmp(c->name, "sets")) /* one record per set: a list */
+				json_recs(&o.rs);
+			else
+				inspect_json(&o.rs);
+		}
 		fflush(stdout);
 		for (i = 0; i < o.nplain; i++) {
 			size_t n = strlen(o.plain[i]);

@@ -569,7 +569,13 @@ static int enter_run(const struct conf_ctr *c, const struct spawn_opts *o, pid_t
 	}
 	if (b == 0) {
 		if (timeout_ms)
-			setpgid(0, 0); /* a probe: a group to kill at its timeout */
+			setpgid(0, 0);	 /* a probe: a group to kill at its timeout */
+		signal(SIGINT, SIG_DFL); /* ignored above for the waiter, not for the command */
+		signal(SIGQUIT, SIG_DFL);
+		if (o->tty && (setsid() < 0 || ioctl(o->stdio[0], TIOCSCTTY, 0) < 0)) {
+			fdprintf(2, "cabin: exec -t: controlling terminal: %s\n", strerror(errno));
+			_exit(126);
+		}
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		become(c, o, cmd, &ce);
 		fdprintf(2, "cabin: %s\n", ce.msg);

@@ -29,6 +29,9 @@ struct spawn_opts {
 	/* spawn_enter without cg (cabin exec, in the client): the cgroup.procs files of the
 	 * container's group, as the daemon named them */
 	const char *join[4];
+	/* spawn_enter: stdio is a pty slave (cabin exec -t): the command gets a session
+	 * of its own with it as the controlling terminal */
+	bool tty;
 };
 
 struct spawn {

@@ -39,6 +39,17 @@ t_out "stdin with -i: echo x | cabin exec -i web cat" "^piped$" sh -c "echo pipe
 t_rc "the exit status comes back" 3 "$CABIN" exec web /bin/sh -c 'exit 3'
 t_rc "a missing command: 127" 127 "$CABIN" exec web /no/such/cmd
 t_rc "not executable: 126" 126 "$CABIN" exec web /etc/passwd
+t_out "exec -e K=V adds, -e replaces a container's value" "^hello-x world$" "$CABIN" exec -e X=hello-x -e GREETING=world web /bin/sh -c 'echo $X $GREETING'
+t_out "exec -u 0 -w /etc: another user and directory" "^0 /etc$" "$CABIN" exec -u 0 -w /etc web /bin/sh -c 'echo $(id -u) $(pwd)'
+t_rc "exec -e without =: usage" 2 "$CABIN" exec -e NOVALUE web /bin/true
+# -t: a pty of the container's own devpts, the command's controlling terminal
+t_out "exec -t: the command runs on a terminal of the container's devpts" "^/dev/pts/[0-9]+" "$CABIN" exec -t web /bin/tty
+t_out "  stdin, stdout and stderr are that terminal" "tty-ok" "$CABIN" exec -t web /bin/sh -c '[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo tty-ok'
+t_out "  it is the controlling terminal (a session of its own)" "^ctty-ok" "$CABIN" exec -t web /bin/sh -c 'exec 3</dev/tty && echo ctty-ok'
+t_rc "  the exit status comes back" 5 "$CABIN" exec -t web /bin/sh -c 'exit 5'
+t_out "  -it: stdin through the pty" "got-piped" sh -c "echo piped | \"$CABIN\" exec -it web /bin/sh -c 'read x; echo got-\$x'"
+t_out "  from a real terminal (script(1)): raw mode, the size passed on" "rows-ok" \
+	script -qec "stty rows 33 cols 101; \"$CABIN\" exec -t web /bin/sh -c 'stty size | grep -q \"33 101\" && echo rows-ok'" /dev/null
 t "pause web" "$CABIN" pause web
 t_out "exec into a paused container: a clear error" "web is paused" "$CABIN" exec web /bin/true
 t_rc "  exit 1" 1 "$CABIN" exec web /bin/true

@@ -63,6 +63,7 @@ wait $DPID 2>/dev/null
 DPID=$!
 t "after the reboot: A runs" retry 200 sh -c "\"$CABIN\" ps -o kv | grep -q '^name=app .*state=running' && \"$CABIN\" logs app | tail -1 | grep -q v1"
 t_out "  D marked failed" "state=failed reason=a%20reboot%20during%20its%20trial" "$CABIN" sets -o kv
+t "sets -o json: a strict list of objects, one per set" sh -c "\"$CABIN\" sets -o json | python3 $TOP/tests/tools/jsoncheck.py --keys set,state"
 
 mkdir -p "$T/H"
 printf '[h]\nkind=host\ncmd=/bin/sleep 1\n' > "$T/H/h.conf"
