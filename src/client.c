@@ -3,6 +3,7 @@
  * Checks usage before sending, sends one request through ctl_call() and turns the kv
  * records of listings into a table or JSON. A short-lived process: it may allocate and
  * use stdio; nothing here runs inside the daemon. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <linux/openat2.h>
 #include <termios.h>
