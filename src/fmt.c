@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct out {
@@ -213,23 +212,23 @@ int vsnprintf(char *restrict s, size_t n, const char *restrict fmt, va_list ap)
 
 int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 {
-	char buf[1024], *p = buf;
+	char buf[1024];
 	va_list again;
 	int n;
-	size_t w;
 
 	va_copy(again, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n >= (int)sizeof(buf)) { /* a long line (the client only: it may allocate) */
-		p = malloc((size_t)n + 1);
-		if (p)
-			vsnprintf(p, (size_t)n + 1, fmt, again);
+	if (n < 0 || n > (1 << 20)) {
+		va_end(again);
+		return -1;
+	}
+	if (n >= (int)sizeof(buf)) { /* a long line (the client's): on the stack, no malloc */
+		char big[n + 1];
+
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+		va_end(again);
+		return fwrite(big, 1, (size_t)n, f) == (size_t)n ? n : -1;
 	}
 	va_end(again);
-	if (n < 0 || !p)
-		return -1;
-	w = fwrite(p, 1, (size_t)n, f);
-	if (p != buf)
-		free(p);
-	return w == (size_t)n ? n : -1;
+	return fwrite(buf, 1, (size_t)n, f) == (size_t)n ? n : -1;
 }

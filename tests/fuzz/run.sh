@@ -1,6 +1,7 @@
 #!/bin/sh
 # check: replay each corpus and fuzz each target briefly (≤ 30 s in all);
-# long: fuzz each target for FUZZ_SECONDS (default 600) with every core.
+# long: fuzz each target for FUZZ_RUNS executions (default 10,000,000, the hardening
+# issue's bar), at most FUZZ_SECONDS (default 7200) each; prints the count reached.
 mode=$1; shift
 R=${RESULTS:-build/results}
 mkdir -p "$R"
@@ -13,9 +14,13 @@ for t in "$@"; do
 	work=build/fuzz/corpus-${name#fuzz_}
 	mkdir -p "$work" "$seed"
 	if [ "$mode" = long ]; then
-		secs=${FUZZ_SECONDS:-600}
-		"$t" -max_total_time="$secs" -print_final_stats=1 -max_len=4096 "$work" "$seed"
+		secs=${FUZZ_SECONDS:-7200}
+		"$t" -runs="${FUZZ_RUNS:-10000000}" -max_total_time="$secs" -print_final_stats=1 \
+			-max_len=4096 "$work" "$seed" > "build/fuzz/$name.long.log" 2>&1
 		rc=$?
+		n_=$(sed -n "s/^stat::number_of_executed_units: *//p" "build/fuzz/$name.long.log")
+		r_=$(sed -n "s/^stat::average_exec_per_sec: *//p" "build/fuzz/$name.long.log")
+		echo "fuzz: $name: ${n_:-?} executions, ${r_:-?}/s"
 	else
 		secs=$((30 / n))
 		"$t" -max_total_time="$secs" -max_len=4096 "$work" "$seed" > "build/fuzz/$name.log" 2>&1
