@@ -250,6 +250,8 @@ static int op_spawn(struct svc *s, struct cabin_err *e)
 			 (unsigned long long)s->c->health_interval_ms * 1000);
 		o.env_extra[0] = nsock;
 		o.env_extra[1] = wdusec;
+		if (!s->c->host_kind) /* the FIFO in its /dev (kind=host: the socket only) */
+			o.env_extra[2] = "CABIN_NOTIFY=/dev/cabin-notify";
 	}
 	if (s->c->net != CONF_NET_HOST) {
 		/* the daemon's hosts file, bound over /etc/hosts: names of containers that

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -38,6 +40,7 @@ static struct probe {
 	pid_t pid;	   /* exec: the helper; 0 none */
 	int fd;		   /* exec: output pipe; tcp: the socket; -1 none */
 	int nfd;	   /* notify: the container's socket; -1 none */
+	int ffd;	   /* notify: the container's /dev/cabin-notify FIFO, held open; -1 */
 	uint64_t due;	   /* next probe, 0 = none scheduled */
 	uint64_t deadline; /* the one in flight gives up at */
 	bool ready, beat;  /* notify: READY=1 seen; WATCHDOG=1 since the last tick */
@@ -59,7 +62,7 @@ static void init_once(void)
 		return;
 	inited = true;
 	for (int i = 0; i < SVC_MAX; i++)
-		pr[i].fd = pr[i].nfd = -1;
+		pr[i].fd = pr[i].nfd = pr[i].ffd = -1;
 	self_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 }
 
@@ -116,6 +119,11 @@ static void notify_close(struct probe *p)
 		close(p->nfd);
 	}
 	p->nfd = -1;
+	if (p->ffd >= 0) {
+		loop_del(p->ffd);
+		close(p->ffd);
+	}
+	p->ffd = -1;
 }
 
 static uint32_t period(const struct svc *s)
@@ -335,6 +343,27 @@ static void launch_tcp(struct svc *s, uint64_t now)
 
 /* ---- notify -------------------------------------------------------------------------- */
 
+/* READY=1, WATCHDOG=1, STATUS=...: one per line, from the socket or the FIFO */
+static void notify_lines(struct svc *s, char *buf)
+{
+	struct probe *p = P(s);
+
+	for (char *l = buf, *nl; l && *l; l = nl) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl++ = 0;
+		if (!strcmp(l, "READY=1") && !p->ready) {
+			p->ready = true;
+			if (p->active)
+				result(s, true, "READY=1");
+		} else if (!strcmp(l, "WATCHDOG=1")) {
+			p->beat = p->wd_used = true;
+		} else if (!strncmp(l, "STATUS=", 7)) {
+			snprintf(p->status, sizeof(p->status), "%s", l + 7);
+		}
+	}
+}
+
 static void on_notify(void *ctx, uint32_t events)
 {
 	struct svc *s = ctx;
@@ -346,21 +375,54 @@ static void on_notify(void *ctx, uint32_t events)
 		if (n < 0)
 			return;
 		scratch[n] = 0;
-		for (char *l = scratch, *nl; l && *l; l = nl) {
-			nl = strchr(l, '\n');
-			if (nl)
-				*nl++ = 0;
-			if (!strcmp(l, "READY=1") && !p->ready) {
-				p->ready = true;
-				if (p->active)
-					result(s, true, "READY=1");
-			} else if (!strcmp(l, "WATCHDOG=1")) {
-				p->beat = p->wd_used = true;
-			} else if (!strncmp(l, "STATUS=", 7)) {
-				snprintf(p->status, sizeof(p->status), "%s", l + 7);
-			}
-		}
+		notify_lines(s, scratch);
 	}
+}
+
+/* `echo WATCHDOG=1 > /dev/cabin-notify` from a shell service: bytes, not datagrams; a
+ * line split across reads is rare (PIPE_BUF writes are atomic) and only loses that line */
+static void on_notify_fifo(void *ctx, uint32_t events)
+{
+	struct svc *s = ctx;
+	struct probe *p = P(s);
+
+	for (int round = 0; round < 16 && p->ffd >= 0; round++) {
+		ssize_t n = read(p->ffd, scratch, sizeof(scratch) - 1);
+
+		if (n <= 0)
+			return;
+		scratch[n] = 0;
+		notify_lines(s, scratch);
+	}
+}
+
+/* the FIFO the child made in its /dev: opened through the container's root (no symlink
+ * followed), checked to be a FIFO, read and write so it never reads as ended */
+static void notify_fifo_open(struct svc *s)
+{
+	struct probe *p = P(s);
+	struct open_how how = { .flags = O_RDWR | O_NONBLOCK | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS };
+	char root[48];
+	struct stat st;
+	int rfd, fd;
+
+	if (p->ffd >= 0 || s->pid <= 0)
+		return;
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)s->pid);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = rfd < 0 ? -1 : (int)syscall(SYS_openat2, rfd, "dev/cabin-notify", &how, sizeof(how));
+	if (rfd >= 0)
+		close(rfd);
+	if (fd < 0)
+		return; /* the socket still works */
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	    loop_add(fd, EPOLLIN, on_notify_fifo, s, NULL) < 0) {
+		close(fd);
+		return;
+	}
+	p->ffd = fd;
 }
 
 int health_notify_setup(struct svc *s, pid_t pid, struct cabin_err *e)
@@ -443,6 +505,8 @@ void health_track(struct svc *s)
 			p->paused = false;
 			p->due = now + period(s);
 		} else if (!p->active) {
+			if (s->c->health == CONF_HEALTH_HEARTBEAT)
+				notify_fifo_open(s);
 			p->active = true;
 			p->paused = false;
 			s->health_fails = 0;

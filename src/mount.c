@@ -202,7 +202,7 @@ static int check_dir(int rootfd, const char *name, struct cabin_err *e)
 	return 0;
 }
 
-static int mk_dev(int rootfd, struct cabin_err *e)
+static int mk_dev(int rootfd, bool notify_fifo, struct cabin_err *e)
 {
 	static const struct {
 		const char *name;
@@ -250,8 +250,11 @@ static int mk_dev(int rootfd, struct cabin_err *e)
 			close(dfd);
 			return r;
 		}
+	/* health=notify: a FIFO for shell services (`echo WATCHDOG=1 > /dev/cabin-notify`),
+	 * in our own tmpfs whatever the image is; the daemon opens it through our root */
 	if (mkdirat(dfd, "pts", 0755) < 0 || mkdirat(dfd, "shm", 01777) < 0 ||
-	    mkdirat(dfd, "mqueue", 0755) < 0) {
+	    mkdirat(dfd, "mqueue", 0755) < 0 ||
+	    (notify_fifo && mknodat(dfd, "cabin-notify", S_IFIFO | 0622, 0) < 0)) {
 		r = err_sys(e, "dev: mkdir");
 		close(dfd);
 		return r;
@@ -459,7 +462,7 @@ int mount_rootfs(const struct conf_ctr *c, const struct conf *g, int hosts_fd, s
 		     NULL, false, true, e);
 	if (r < 0)
 		goto out;
-	r = mk_dev(rootfd, e);
+	r = mk_dev(rootfd, c->health == CONF_HEALTH_HEARTBEAT, e);
 	if (r < 0)
 		goto out;
 	for (int i = 0; i < c->nvol; i++)

@@ -82,6 +82,14 @@ health_interval=500ms
 health_retries=2
 restart=always
 restart_delay=100ms
+[shwd]
+rootfs=$RF
+net=none
+cmd=/bin/sh -c "echo STATUS=from-a-shell > \$CABIN_NOTIFY; echo READY=1 > \$CABIN_NOTIFY; while [ ! -e /tmp/stop ]; do echo WATCHDOG=1 > \$CABIN_NOTIFY; sleep 0.1; done; exec sleep 1000"
+health=notify
+health_interval=500ms
+health_retries=2
+on_unhealthy=none
 CONF
 "$CABIN" daemon > "$T/daemon.log" 2>&1 &
 DPID=$!
@@ -163,6 +171,12 @@ t "wd hung: unhealthy and restarted" retry 400 sh -c "[ \"\$(\"$CABIN\" ps -a -o
 T1=$(date +%s%N)
 echo "  (hang to running again: $(((T1 - T0) / 1000000)) ms with health_interval=500ms health_retries=2)"
 
+# the same from a shell service: `echo WATCHDOG=1 > $CABIN_NOTIFY` (a FIFO in its /dev)
+t "shwd (echo > \$CABIN_NOTIFY) healthy" retry 200 health_is shwd healthy
+t_out "  its STATUS= shown" "status_text=from-a-shell" "$CABIN" inspect -o kv shwd
+t "  the FIFO is in the container's own /dev" sh -c "\"$CABIN\" exec shwd /bin/sh -c '[ -p /dev/cabin-notify ]'"
+t "it stops sending WATCHDOG=1" "$CABIN" exec shwd /bin/touch /tmp/stop
+t "  unhealthy" retry 200 health_is shwd unhealthy
 t_out "the daemon's stdin is still what it was given (no fd 0 closed by mistake)" "^/dev/null$" readlink /proc/$DPID/fd/0
 t "shutdown" "$CABIN" shutdown
 t "daemon gone" retry 200 sh -c "! kill -0 $DPID 2>/dev/null"
