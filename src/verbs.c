@@ -748,7 +748,11 @@ static void v_create(struct ctl_req *r, struct ctl_reply *rp)
 		return;
 	}
 	if (svc_find(name) || conf_find(cur, name)) {
-		ctl_reply_end(rp, EXIT_REFUSED, "a container of that name exists");
+		char m[120];
+
+		snprintf(m, sizeof(m), "%s exists already: `cabin rm %s` first, or another name",
+			 name, name);
+		ctl_reply_end(rp, EXIT_REFUSED, m);
 		return;
 	}
 	if (conf_copy(nxt, cur, NULL, NULL) < 0) {
@@ -825,7 +829,12 @@ static void v_rm(struct ctl_req *r, struct ctl_reply *rp)
 
 		if (t->used && t->c && !keep_not_named(t->c, (void *)name) && !force &&
 		    (svc_alive(t) || t->state == SVC_BACKOFF)) {
-			ctl_reply_end(rp, EXIT_REFUSED, "container is running (stop it, or rm -f)");
+			char m[120];
+
+			snprintf(m, sizeof(m),
+				 "%s is %s: `cabin stop %s` first, or `cabin rm -f %s`", t->name,
+				 svc_state_name(t->state), name, name);
+			ctl_reply_end(rp, EXIT_REFUSED, m);
 			return;
 		}
 	}
@@ -1044,7 +1053,7 @@ static void v_scale(struct ctl_req *r, struct ctl_reply *rp)
 		return;
 	}
 	if (conf_scale(nxt, r->argv[1], (int)n, &d) < 0 || d.nerr) {
-		ctl_reply_end(rp, EXIT_REFUSED, "cannot scale");
+		ctl_reply_end(rp, EXIT_REFUSED, "cannot scale (the lines above say why)");
 		return;
 	}
 	scaled_set(r->argv[1], (int)n);

@@ -102,6 +102,10 @@ t "start job again" "$CABIN" start job
 t_out "logs -f of a running container ends when it exits" "^--- exited: exit:3 ---" timeout 10 "$CABIN" logs -f job
 t_rc "  with status 0" 0 timeout 10 "$CABIN" logs -f job
 
+# errors name the container and the fix
+t_out "rm of a running container: names it and the fix" "hup is running: .cabin stop hup. first, or .cabin rm -f hup." "$CABIN" rm hup
+t_out "create of an existing name: says so" "web-1 exists already" "$CABIN" create web-1 rootfs=/x cmd=/bin/true
+
 # small things
 t "pause web-2" "$CABIN" pause web-2
 t "unpause (docker's word) resumes" "$CABIN" unpause web-2
