@@ -87,7 +87,8 @@ ctl_debug() { ctl_raw dbg "@dbg debug" | sed -n "s/.*$1=\([-0-9]*\).*/\1/p"; }
 lan_host() {
 	unshare -n sleep 100000 &
 	LAN=$!
-	retry 40 test -e /proc/$LAN/ns/net
+	# until unshare has run: the pid exists (and has a netns, ours) before that
+	retry 200 sh -c "[ \"\$(readlink /proc/$LAN/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
 	ip link add lan0 type veth peer name lanp
 	ip link set lanp netns $LAN
 	ip addr add 192.168.77.1/24 dev lan0 && ip link set lan0 up
