@@ -125,38 +125,6 @@ static int key_find(const char *k)
 	return -1;
 }
 
-/* optimal string alignment distance: a swap of two letters counts as one edit */
-static int edit_distance(const char *a, const char *b)
-{
-	int la = strlen(a), lb = strlen(b);
-	int r0[40], r1[40], r2[40];
-	int *pp = r0, *p = r1, *cur = r2, *t;
-	int i, j;
-
-	if (la >= 39 || lb >= 39)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		p[j] = j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			int cost = a[i - 1] != b[j - 1];
-			int v = p[j] + 1;
-
-			if (cur[j - 1] + 1 < v)
-				v = cur[j - 1] + 1;
-			if (p[j - 1] + cost < v)
-				v = p[j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    pp[j - 2] + 1 < v)
-				v = pp[j - 2] + 1;
-			cur[j] = v;
-		}
-		t = pp, pp = p, p = cur, cur = t;
-	}
-	return p[lb];
-}
-
 static const char *key_suggest(const char *k)
 {
 	int len = strlen(k), best = 99, bi = -1, i;
@@ -171,7 +139,7 @@ static const char *key_suggest(const char *k)
 		/* the distance is at least the difference in length */
 		if (dl > limit || -dl > limit)
 			continue;
-		dist = edit_distance(k, keys[i].name);
+		dist = util_edit_distance(k, keys[i].name, limit);
 
 		if (dist < best)
 			best = dist, bi = i;

@@ -295,3 +295,42 @@ char *util_fixed(char *buf, size_t n, double x, int dec)
 		snprintf(buf, n, "%s%llu", neg ? "-" : "", v);
 	return buf;
 }
+
+/* optimal string alignment distance: a swap of two letters counts as one edit; once a
+ * whole row is above limit the answer is too (a row's minimum never decreases), so it
+ * stops there: a config full of unknown keys costs a few rows per key, not la * lb */
+int util_edit_distance(const char *a, const char *b, int limit)
+{
+	int la = strlen(a), lb = strlen(b);
+	int r0[UTIL_EDIT_MAX + 2], r1[UTIL_EDIT_MAX + 2], r2[UTIL_EDIT_MAX + 2];
+	int *pp = r0, *p = r1, *cur = r2, *t;
+	int i, j;
+
+	if (la > UTIL_EDIT_MAX || lb > UTIL_EDIT_MAX)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		p[j] = j;
+	for (i = 1; i <= la; i++) {
+		int low = cur[0] = i;
+
+		for (j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1];
+			int v = p[j] + 1;
+
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (p[j - 1] + cost < v)
+				v = p[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			cur[j] = v;
+			if (v < low)
+				low = v;
+		}
+		if (low > limit)
+			return low;
+		t = pp, pp = p, p = cur, cur = t;
+	}
+	return p[lb];
+}

@@ -154,32 +154,6 @@ static void diag_reply(void *ctx, const char *file, int line, const char *msg)
 	daemon_log("cabin: %s:%d: %s", file, line, msg);
 }
 
-/* two rows of Levenshtein, capped names: for "did you mean" */
-static int edit_distance(const char *a, const char *b)
-{
-	int row[2][CONF_INST_MAX + 2], la = strlen(a), lb = strlen(b);
-
-	if (la > CONF_INST_MAX || lb > CONF_INST_MAX)
-		return 99;
-	for (int j = 0; j <= lb; j++)
-		row[0][j] = j;
-	for (int i = 1; i <= la; i++) {
-		int *p = row[(i - 1) & 1], *q = row[i & 1];
-
-		q[0] = i;
-		for (int j = 1; j <= lb; j++) {
-			int d = p[j - 1] + (a[i - 1] != b[j - 1]);
-
-			if (p[j] + 1 < d)
-				d = p[j] + 1;
-			if (q[j - 1] + 1 < d)
-				d = q[j - 1] + 1;
-			q[j] = d;
-		}
-	}
-	return row[la & 1][lb];
-}
-
 /* "no such container: webb; did you mean web-1, web-2?" */
 static void no_such_msg(const char *name, char *buf, size_t n)
 {
@@ -193,7 +167,7 @@ static void no_such_msg(const char *name, char *buf, size_t n)
 		if (!s->used || s->remove_pending)
 			continue;
 		if (strncmp(s->name, name, ln) && strncmp(name, s->name, strlen(s->name)) &&
-		    edit_distance(s->name, name) > 2)
+		    util_edit_distance(s->name, name, 2) > 2)
 			continue;
 		k += snprintf(buf + k, n - k, "%s%s", found++ ? ", " : "; did you mean ", s->name);
 	}

@@ -65,6 +65,11 @@ char *util_fixed(char *buf, size_t n, double x, int dec);
 
 /* strtoull/strtol for what we parse (bases 8, 10, 16; no overflow check, no "0x"):
  * musl's versions bring its generic number scanner (~2 KB) */
+/* optimal string alignment distance (a swap of two letters is one edit), for "did you
+ * mean"; strings longer than UTIL_EDIT_MAX, or a distance above limit, give a number
+ * above limit */
+#define UTIL_EDIT_MAX 40
+int util_edit_distance(const char *a, const char *b, int limit);
 unsigned long long util_strtoull(const char *s, char **end, int base);
 long util_strtol(const char *s, char **end, int base);
 

@@ -186,12 +186,76 @@ static void opts(void **st)
 	assert_int_equal(util_getopt(&o, 2, (char *[]){ "x", "-:", NULL }, "c:qh"), '?');
 }
 
+/* the early stop above the limit must never change a distance at or below it */
+static int full_osa(const char *a, const char *b)
+{
+	int la = strlen(a), lb = strlen(b), d[48][48];
+
+	for (int i = 0; i <= la; i++)
+		for (int j = 0; j <= lb; j++) {
+			int v = i > j ? i : j;
+
+			if (i && j) {
+				v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+				if (d[i - 1][j] + 1 < v)
+					v = d[i - 1][j] + 1;
+				if (d[i][j - 1] + 1 < v)
+					v = d[i][j - 1] + 1;
+				if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+				    d[i - 2][j - 2] + 1 < v)
+					v = d[i - 2][j - 2] + 1;
+			} else
+				v = i + j;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+static void edit(void **st)
+{
+	static const char *w[] = { "", "a", "ab", "ba", "restart", "restrat", "rstart",
+				    "restarts", "memory", "memroy_max", "web-1", "webb", "db",
+				    "health_interval", "heath_intervall", "xyzzy" };
+	unsigned int seed = 1;
+
+	assert_int_equal(util_edit_distance("restrat", "restart", 3), 1); /* a swap is one */
+	assert_int_equal(util_edit_distance("webb", "web-1", 2), 2);
+	assert_true(util_edit_distance("xyzzy", "restart", 2) > 2);
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		for (size_t j = 0; j < sizeof(w) / sizeof(w[0]); j++)
+			for (int lim = 0; lim <= 4; lim++) {
+				int f = full_osa(w[i], w[j]), e = util_edit_distance(w[i], w[j], lim);
+
+				if (f <= lim)
+					assert_int_equal(e, f);
+				else
+					assert_true(e > lim);
+			}
+	/* random short words over a small alphabet: many near misses */
+	for (int n = 0; n < 20000; n++) {
+		char a[12], b[12];
+		int la = 1 + (rand_r(&seed) % 10), lb = 1 + (rand_r(&seed) % 10), lim = rand_r(&seed) % 5;
+
+		for (int k = 0; k < la; k++)
+			a[k] = "abc"[rand_r(&seed) % 3];
+		for (int k = 0; k < lb; k++)
+			b[k] = "abc"[rand_r(&seed) % 3];
+		a[la] = b[lb] = 0;
+		int f = full_osa(a, b), e = util_edit_distance(a, b, lim);
+
+		if (f <= lim)
+			assert_int_equal(e, f);
+		else
+			assert_true(e > lim);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ip4),	     cmocka_unit_test(sstr), cmocka_unit_test(lines),
 		cmocka_unit_test(strto),
-		cmocka_unit_test(readwrite), cmocka_unit_test(opts),
+		cmocka_unit_test(readwrite), cmocka_unit_test(opts), cmocka_unit_test(edit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
