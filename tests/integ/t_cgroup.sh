@@ -16,9 +16,12 @@ U=$TOP/build/unit/test_cgroup
 if [ -x "$U" ]; then
 	cg_enter
 	"$U" > "$T/unit.out" 2>&1
+	# test_real_v2_limits needs v2's controllers: the hybrid's unified mount has none
+	# (it runs in the qemu boot test); every other real test must run here
 	t "real cgroup tests in a pid namespace, in a delegated subtree" sh -c \
 		"cat '$T/unit.out'; grep -q 'PASSED  \] 4 test' '$T/unit.out' &&
-		 ! grep -Eq 'FAILED|SKIPPED|ERROR' '$T/unit.out'"
+		 ! grep -Eq 'FAILED|ERROR' '$T/unit.out' &&
+		 ! grep 'SKIPPED  *\] test_' '$T/unit.out' | grep -vq test_real_v2_limits"
 	# each base the tests used lies in one of our delegated groups
 	inside() {
 		grep '^base: ' "$T/unit.out" | sort -u > "$T/bases"

@@ -92,4 +92,52 @@ if [ "$QRC" = 0 ] && ! grep -q "cabin init: poweroff\|cabin init: reboot" "$L"; 
 else
 	not_ok "  no watchdog reset (qemu status $QRC)"
 fi
+
+# boot 3: cgroup.c's unit tests, real and fake-tree (tests/unit/test_cgroup, the sanitizer build
+# with its shared libraries) on the VM's real cgroup v2, where the build machine only has
+# v1 and a controller-less unified mount: run by a kind=host service in a group of its own
+# beside cabin's (as tests/integ/t_cgroup.sh does on the host)
+U=$TOP/build/unit/test_cgroup
+if [ -x "$U" ] && command -v ldd > /dev/null; then
+	cat > "$Q/unit.conf" <<CONF
+[unit]
+kind=host
+cmd=/unit.sh
+log=console
+seccomp=unconfined
+cap_add=SYS_RAWIO
+CONF
+	cat > "$Q/unit.sh" <<'SH'
+#!/bin/sh
+# the test alone in its group: cgroup_init refuses a group it shares with other processes
+mkdir /sys/fs/cgroup/unit || echo "UNIT no group"
+sh -c 'echo $$ > /sys/fs/cgroup/unit/cgroup.procs && exec /test_cgroup' > /tmp/unit.out 2>&1
+echo "UNIT rc=$?"
+sed 's/^/UNIT /' /tmp/unit.out
+find /sys/fs/cgroup/unit -mindepth 1 -type d | sed "s/^/UNIT left: /"
+echo "UNIT leftover: $(find /sys/fs/cgroup/unit -mindepth 1 -type d -name "cabin-*" | wc -l)"
+cabin poweroff
+exec sleep 1000
+SH
+	chmod 755 "$Q/unit.sh"
+	libs=$(ldd "$U" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+		while read -r l; do printf '%s:%s ' "$l" "$l"; done)
+	# shellcheck disable=SC2086
+	sh "$TOP/board/qemu-x86_64/mkinitramfs.sh" "$Q/initramfs.cpio" "$Q" "$Q/unit.conf" \
+		"$Q/unit.sh:unit.sh" "$U:test_cgroup" $libs || { not_ok "initramfs 3"; done_; }
+	qemu "$Q/boot3.log" 120
+	L=$Q/boot3.log
+	tr -d '\r' < "$L" > "$L.txt" && mv "$L.txt" "$L"
+	sed -n 's/^.*UNIT \(.*\(test_real\|FAILED\|PASSED\|rc=\|leftover\).*\)$/    \1/p' "$L"
+	t_log "cgroup v2 for real: test_real_v2 (cgroup.freeze, cgroup.kill, clone3 into the group)" \
+		"UNIT \[       OK \] test_real_v2$" "$L"
+	t_log "  test_real_v2_limits (memory.max/swap.max/oom.group, pids.max held, cpu.max, cpu.weight, an OOM kill counted and signalled)" \
+		"UNIT \[       OK \] test_real_v2_limits" "$L"
+	t_log "  the fake-tree tests pass there too" "UNIT \[  PASSED  \] 21 test" "$L"
+	if grep -q "UNIT \[  FAILED  \]\|UNIT rc=[^0]" "$L"; then not_ok "  a unit test failed in the VM (build/qemu/boot3.log)"; else ok "  no unit test failed"; fi
+	t_log "  no test group left behind" "UNIT leftover: 0" "$L"
+	t_log "  clean poweroff" "cabin init: poweroff" "$L"
+else
+	skip=$((skip + 1)); echo "  skip cgroup v2 unit tests in the VM (no build/unit/test_cgroup or ldd)"
+fi
 done_
