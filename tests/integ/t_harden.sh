@@ -38,12 +38,12 @@ t "nothing left after the refusals" left_nothing
 mkdir -p "$T/shared/a" "$T/shared/b" "$T/shared/a/ro" "$T/shared/b/ro"
 "$CABIN" run --rootfs "$ROOT" --net none --volume "$T/shared:/shared" -- /bin/probe swap /shared/a /shared/b &
 SW=$!
-fails=0 i=0
+fails=0 i=0 sf=0
 while [ $i -lt 60 ]; do
 	# the neighbour may exchange a and b after the mount, so the volume is looked for
 	# at either name; "no write reached it" below checks the writes
 	out=$(run --net none --volume "$T/shared:/s" --volume "$T/ro:/s/a/ro:ro" -- /bin/sh -c 'touch /s/a/ro/x 2>/dev/null; grep -E " /s/[ab]/ro " /proc/mounts' 2>&1)
-	case $out in *" ro,nosuid,nodev"*) ;; *start-failed*) ;; *) fails=$((fails + 1)); echo "$out" | head -3 >&2 ;; esac
+	case $out in *" ro,nosuid,nodev"*) ;; *start-failed*) sf=$((sf + 1)) ;; *) fails=$((fails + 1)); echo "$out" | head -3 >&2 ;; esac
 	rm -f "$T/ro/x" "$T/shared/a/ro/x" "$T/shared/b/ro/x"
 	i=$((i + 1))
 done
@@ -51,6 +51,9 @@ kill $SW 2>/dev/null; sleep 0.1; kill $SW 2>/dev/null # the second TERM: no stop
 wait $SW 2>/dev/null
 t "60 starts under a directory-swapping neighbour: the :ro volume always read-only, nosuid, nodev" [ $fails = 0 ]
 t "  no write reached it" [ ! -e "$T/ro/x" ]
+# the code before the fix remounted by path: a start that lost the race failed (11 of
+# 100 here, and a rw volume on other kernels); through fds every start succeeds
+t "  every start succeeded ($sf of 60 failed)" [ $sf = 0 ]
 
 # RUNDIR/status planted as a link elsewhere: replaced, never followed
 mkdir -p "$T/drun" "$T/elsewhere"
