@@ -43,6 +43,7 @@ static struct conn {
 	int fd[2];	  /* [0] the client, [1] the container */
 	int pipe[2][2];	  /* [d]: direction d, fd[d] -> fd[!d] */
 	uint32_t held[2]; /* bytes in pipe d */
+	uint32_t want[2]; /* the epoll interest fd[i] is registered with now */
 	bool eof[2], shut[2], connected;
 	struct sockaddr_in peer; /* UDP: the client */
 	uint64_t used;		 /* UDP: last datagram, for reuse */
@@ -119,7 +120,8 @@ static int pump(struct conn *k, int d)
 }
 
 /* what each socket waits for: readable while its outgoing pipe is empty, writable while
- * the pipe towards it holds data */
+ * the pipe towards it holds data; changed only when it changes (in a bulk transfer it
+ * mostly does not, and each change is a slot lookup and an epoll_ctl) */
 static void interest(struct conn *k)
 {
 	for (int i = 0; i < 2; i++) {
@@ -129,7 +131,8 @@ static void interest(struct conn *k)
 			ev |= EPOLLIN;
 		if (k->held[!i])
 			ev |= EPOLLOUT;
-		loop_mod(k->fd[i], ev);
+		if (ev != k->want[i] && loop_mod(k->fd[i], ev) == 0)
+			k->want[i] = ev;
 	}
 }
 
@@ -200,6 +203,8 @@ static void on_accept(void *ctx, uint32_t events)
 			conn_close(k);
 			continue;
 		}
+		k->want[0] = 0;
+		k->want[1] = EPOLLOUT;
 	}
 }
 
