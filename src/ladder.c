@@ -14,20 +14,17 @@
 void ladder_track(struct svc *s)
 {
 	char extra[96];
+	struct svc *d;
 	int n = 0;
 
 	if (s->state != SVC_BACKOFF || s->fails != DEPS_AT || !s->c || !s->c->ndepends)
 		return;
 	for (int i = 0; i < s->c->ndepends; i++)
-		for (int j = 0; j < SVC_MAX; j++) {
-			struct svc *d = &svc_tab[j];
-
-			if (!d->used || !d->c || strcmp(d->c->section, s->c->depends[i]) ||
-			    (d->state != SVC_RUNNING && d->state != SVC_PAUSED))
-				continue;
-			svc_event(d, SVC_EV_RESTART, 0, NULL);
-			n++;
-		}
+		for (int j = -1; (d = svc_dep_next(s, i, &j));)
+			if (d->state == SVC_RUNNING || d->state == SVC_PAUSED) {
+				svc_event(d, SVC_EV_RESTART, 0, NULL);
+				n++;
+			}
 	if (!n)
 		return;
 	snprintf(extra, sizeof(extra), "event=escalate rung=dependencies restarted=%d", n);

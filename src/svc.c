@@ -125,6 +125,18 @@ static bool up(const struct svc *d)
 	return !ops->healthy || ops->healthy((struct svc *)d);
 }
 
+struct svc *svc_dep_next(const struct svc *s, int i, int *j)
+{
+	while (++*j < SVC_MAX) {
+		struct svc *d = &svc_tab[*j];
+
+		if (d->used && d->c && !d->remove_pending &&
+		    !strcmp(d->c->section, s->c->depends[i]))
+			return d;
+	}
+	return NULL;
+}
+
 /* 1 ready, 0 not yet, -1 a dependency failed, -2 one is missing (name in *bad) */
 static int deps(const struct svc *s, const char **bad)
 {
@@ -133,24 +145,20 @@ static int deps(const struct svc *s, const char **bad)
 	if (!s->c)
 		return 1;
 	for (int i = 0; i < s->c->ndepends; i++) {
-		const char *sec = s->c->depends[i];
+		const struct svc *d;
 		bool found = false;
 
-		for (int j = 0; j < SVC_MAX; j++) {
-			const struct svc *d = &svc_tab[j];
-
-			if (!d->used || !d->c || d->remove_pending || strcmp(d->c->section, sec))
-				continue;
+		for (int j = -1; (d = svc_dep_next(s, i, &j));) {
 			found = true;
 			if (d->state == SVC_FAILED) {
-				*bad = sec;
+				*bad = s->c->depends[i];
 				return -1;
 			}
 			if (!up(d))
 				ready = 0;
 		}
 		if (!found) {
-			*bad = sec;
+			*bad = s->c->depends[i];
 			return -2;
 		}
 	}
@@ -167,17 +175,13 @@ bool svc_deps_ready(const struct svc *s)
 /* start the dependencies nobody asked for yet (like compose does) */
 static void want_deps(struct svc *s)
 {
-	for (int i = 0; s->c && i < s->c->ndepends; i++)
-		for (int j = 0; j < SVC_MAX; j++) {
-			struct svc *d = &svc_tab[j];
+	struct svc *d;
 
-			if (!d->used || !d->c || d->remove_pending ||
-			    strcmp(d->c->section, s->c->depends[i]))
-				continue;
+	for (int i = 0; s->c && i < s->c->ndepends; i++)
+		for (int j = -1; (d = svc_dep_next(s, i, &j));)
 			if (!d->want_up && !d->manual_stop &&
 			    (d->state == SVC_DEFINED || d->state == SVC_EXITED))
 				svc_event(d, SVC_EV_START, 0, NULL);
-		}
 }
 
 /* ---- the transitions the actions share ------------------------------------------ */

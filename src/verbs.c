@@ -38,6 +38,12 @@
 static void scaled_set(const char *section, int n);
 static void diag_log(void *ctx, const char *file, int line, const char *msg);
 
+/* defined by src (a request's name, a deployed file); src NULL: by nothing */
+static bool from(const struct conf_ctr *c, const char *src)
+{
+	return src && c->file && !strcmp(c->file, src);
+}
+
 /* Put nxt in force: bind every instance to its new config, stop what is gone, restart
  * what changed, start what is new (if autostart, or `start_new`), leave the rest alone.
  * The instances defined by `runtime_src` (the request: "create", a deployed file) are
@@ -84,8 +90,7 @@ static void apply(bool start_new, const char *runtime_src)
 		struct svc *s = svc_find(nxt->ctr[i].name);
 
 		if (s && !s->remove_pending) {
-			if (runtime_src && nxt->ctr[i].file &&
-			    !strcmp(nxt->ctr[i].file, runtime_src))
+			if (from(&nxt->ctr[i], runtime_src))
 				runtime_def[svc_idx(s)] = true;
 			continue;
 		}
@@ -96,8 +101,7 @@ static void apply(bool start_new, const char *runtime_src)
 		}
 		/* a `logs -f` of the slot's previous owner must not get the new one's */
 		stream_drop_logs(svc_idx(s));
-		runtime_def[svc_idx(s)] =
-			runtime_src && nxt->ctr[i].file && !strcmp(nxt->ctr[i].file, runtime_src);
+		runtime_def[svc_idx(s)] = from(&nxt->ctr[i], runtime_src);
 		if (start_new && nxt->ctr[i].autostart)
 			act[svc_idx(s)] = A_START;
 	}
@@ -232,13 +236,10 @@ static int each(struct ctl_reply *rp, int argc, char **argv,
  * (the config refuses cycles, so this ends) */
 static void unstop_deps(const struct svc *s)
 {
-	for (int i = 0; s->c && i < s->c->ndepends; i++)
-		for (int j = 0; j < SVC_MAX; j++) {
-			struct svc *d = &svc_tab[j];
+	struct svc *d;
 
-			if (!d->used || !d->c || d->remove_pending ||
-			    strcmp(d->c->section, s->c->depends[i]))
-				continue;
+	for (int i = 0; s->c && i < s->c->ndepends; i++)
+		for (int j = -1; (d = svc_dep_next(s, i, &j));) {
 			if (d->manual_stop) {
 				d->manual_stop = false;
 				rundir_stopped_set(d, false);

@@ -160,6 +160,9 @@ uint64_t svc_next_deadline(void);
 uint32_t svc_backoff_next(uint32_t cur, uint32_t delay, uint32_t max);
 /* True when every dependency of s is running (and healthy). */
 bool svc_deps_ready(const struct svc *s);
+/* The instances of s's i-th dependency section (depends[i]), removals excepted: start
+ * with *j = -1, the next one after svc_tab[*j], NULL at the end. */
+struct svc *svc_dep_next(const struct svc *s, int i, int *j);
 
 /* Shutdown: no more restarts; stop whatever has no live dependents, in reverse
  * dependency order as they go down. Returns the number of containers still alive. */
