@@ -5,7 +5,6 @@
  * use stdio; nothing here runs inside the daemon. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/openat2.h>
 #include <termios.h>
 #include <sys/syscall.h>
 #include <sys/statfs.h>
@@ -28,6 +27,7 @@
 #include "cabin/conf.h"
 #include "cabin/ctl.h"
 #include "cabin/err.h"
+#include "cabin/mount.h"
 
 enum { OUT_TABLE, OUT_KV, OUT_JSON, OUT_PROM };
 
@@ -991,21 +991,12 @@ static void exec_line(const char *l, void *ctx)
  * stdio. The master, returned, stays here. */
 static int pty_open(pid_t init, struct spawn_opts *o)
 {
-	char root[48];
-	struct open_how how = { .flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
-					   RESOLVE_NO_MAGICLINKS };
 	struct statfs sf;
-	int rfd, ptm, pts, unlock = 0;
+	int ptm = mount_open_in_pid(init, "dev/pts/ptmx", O_RDWR | O_NOCTTY), pts, unlock = 0;
 
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)init);
-	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	ptm = rfd < 0 ? -1 : (int)syscall(SYS_openat2, rfd, "dev/pts/ptmx", &how, sizeof(how));
-	if (rfd >= 0)
-		close(rfd);
 	if (ptm < 0 || fstatfs(ptm, &sf) < 0 || sf.f_type != 0x1cd1 /* DEVPTS_SUPER_MAGIC */) {
 		fdprintf(2, "cabin exec -t: the container's /dev/pts/ptmx: %s\n",
-			 ptm < 0 ? strerror(errno) : "not on devpts");
+			 ptm < 0 ? strerror(-ptm) : "not on devpts");
 		if (ptm >= 0)
 			close(ptm);
 		return -1;
@@ -1352,7 +1343,10 @@ int client_main(int argc, char **argv)
 				return usage_err(c, "option %s needs a value", arg);
 			if (arg[1] == 'e' && (!strchr(argv[i + 1], '=') || argv[i + 1][0] == '='))
 				return usage_err(c, "-e wants KEY=VALUE, not '%s'", argv[i + 1]);
-			if (arg[1] == 'e' && nxenv < 8)
+			if (arg[1] == 'e' && nxenv == (int)(sizeof(xenv) / sizeof(xenv[0])))
+				return usage_err(c, "at most 8 -e options (%s is the ninth)",
+						 argv[i + 1]);
+			if (arg[1] == 'e')
 				xenv[nxenv++] = argv[i + 1];
 			else if (arg[1] == 'u')
 				xuser = argv[i + 1];

@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +22,7 @@
 
 #include "cabin/health.h"
 #include "cabin/loop.h"
+#include "cabin/mount.h"
 #include "cabin/spawn.h"
 #include "daemon_int.h"
 
@@ -401,20 +401,12 @@ static void on_notify_fifo(void *ctx, uint32_t events)
 static void notify_fifo_open(struct svc *s)
 {
 	struct probe *p = P(s);
-	struct open_how how = { .flags = O_RDWR | O_NONBLOCK | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
-					   RESOLVE_NO_MAGICLINKS };
-	char root[48];
 	struct stat st;
-	int rfd, fd;
+	int fd;
 
 	if (p->ffd >= 0 || s->pid <= 0)
 		return;
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)s->pid);
-	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	fd = rfd < 0 ? -1 : (int)syscall(SYS_openat2, rfd, "dev/cabin-notify", &how, sizeof(how));
-	if (rfd >= 0)
-		close(rfd);
+	fd = mount_open_in_pid(s->pid, "dev/cabin-notify", O_RDWR | O_NONBLOCK);
 	if (fd < 0)
 		return; /* the socket still works */
 	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||

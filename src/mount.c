@@ -69,6 +69,20 @@ static int openat2_in(int dirfd, const char *path, int flags, unsigned long long
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
+int mount_open_in_pid(pid_t pid, const char *path, int flags)
+{
+	char root[32];
+	int rfd, fd;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	fd = openat2_in(rfd, path, flags, IN_ROOT | RESOLVE_NO_SYMLINKS);
+	close(rfd);
+	return fd;
+}
+
 int mount_open_in_root(int rootfd, const char *path, bool create, bool dir)
 {
 	char prefix[PATH_MAX];

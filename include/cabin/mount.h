@@ -19,5 +19,9 @@ int mount_finish(const struct conf_ctr *c, struct cabin_err *e);
  * directories are made (0755) and a missing last component is made a directory
  * (dir=true) or an empty file. Returns an O_PATH fd or -errno. */
 int mount_open_in_root(int rootfd, const char *path, bool create, bool dir);
+/* path in the root of a running process (its /proc/PID/root: a container's), resolved
+ * in it with no symlink followed and never leaving it; flags as open(2) (O_CLOEXEC
+ * added). The fd, or -errno. */
+int mount_open_in_pid(pid_t pid, const char *path, int flags);
 
 #endif

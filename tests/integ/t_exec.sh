@@ -42,6 +42,8 @@ t_rc "not executable: 126" 126 "$CABIN" exec web /etc/passwd
 t_out "exec -e K=V adds, -e replaces a container's value" "^hello-x world$" "$CABIN" exec -e X=hello-x -e GREETING=world web /bin/sh -c 'echo $X $GREETING'
 t_out "exec -u 0 -w /etc: another user and directory" "^0 /etc$" "$CABIN" exec -u 0 -w /etc web /bin/sh -c 'echo $(id -u) $(pwd)'
 t_rc "exec -e without =: usage" 2 "$CABIN" exec -e NOVALUE web /bin/true
+t_out "exec with a ninth -e: a usage error, never dropped silently" "at most 8 -e" \
+	"$CABIN" exec -e A=1 -e B=2 -e C=3 -e D=4 -e E=5 -e F=6 -e G=7 -e H=8 -e I=9 web /bin/true
 # -t: a pty of the container's own devpts, the command's controlling terminal
 t_out "exec -t: the command runs on a terminal of the container's devpts" "^/dev/pts/[0-9]+" "$CABIN" exec -t web /bin/tty
 t_out "  stdin, stdout and stderr are that terminal" "tty-ok" "$CABIN" exec -t web /bin/sh -c '[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo tty-ok'
