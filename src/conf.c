@@ -1371,6 +1371,25 @@ static char *trim(char *s)
 	return s;
 }
 
+/* " # ..." after a value is part of it (env=COLOR=#fff needs the #): say so, since it
+ * looks like a comment; inside cmd's double quotes it is plain text */
+static void warn_hash(struct pstate *ps, const char *key, const char *v)
+{
+	bool q = false;
+
+	for (const char *p = v; *p; p++) {
+		if (*p == '"')
+			q = !q;
+		else if (!q && *p == '#' && p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+			conf_warn(ps->d, ps->file, ps->lineno,
+				  "%s=: '#' after the value is part of it, not a comment "
+				  "(comments go on their own line)",
+				  key);
+			return;
+		}
+	}
+}
+
 static void parse_line(struct pstate *ps, char *s)
 {
 	char *eq, *key, *v;
@@ -1404,23 +1423,7 @@ static void parse_line(struct pstate *ps, char *s)
 		perr(ps, "missing key before '='");
 		return;
 	}
-	{
-		/* " # ..." after a value is part of it (env=COLOR=#fff needs the #): say so,
-		 * since it looks like a comment; inside cmd's double quotes it is plain text */
-		bool q = false;
-
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				q = !q;
-			else if (!q && *p == '#' && p > v && (p[-1] == ' ' || p[-1] == '\t')) {
-				conf_warn(ps->d, ps->file, ps->lineno,
-					  "%s=: '#' after the value is part of it, not a comment "
-					  "(comments go on their own line)",
-					  key);
-				break;
-			}
-		}
-	}
+	warn_hash(ps, key, v);
 	k = key_find(key);
 	if (k < 0) {
 		const char *sug = key_suggest(key);

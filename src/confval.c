@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -17,31 +18,38 @@
 /* ------------------------------------------------------------------------------------ */
 /* Diagnostics                                                                          */
 
-void conf_report(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
+/* an error (warn false: counted in nerr) or a warning (nwarn, "warning: " in front) */
+static void report(struct conf_diag *d, bool warn, const char *file, int line, const char *fmt,
+		   va_list ap)
 {
 	char msg[512];
-	va_list ap;
+	int n = warn ? snprintf(msg, sizeof(msg), "warning: ") : 0;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->nerr++;
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	if (warn)
+		d->nwarn++;
+	else
+		d->nerr++;
 	if (d->report)
 		d->report(d->ctx, file ? file : "?", line, msg);
 }
 
-void conf_warn(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
+void conf_report(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
-	int n = snprintf(msg, sizeof(msg), "warning: ");
 
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	report(d, false, file, line, fmt, ap);
 	va_end(ap);
-	d->nwarn++;
-	if (d->report)
-		d->report(d->ctx, file ? file : "?", line, msg);
+}
+
+void conf_warn(struct conf_diag *d, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(d, true, file, line, fmt, ap);
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------------------------------ */
