@@ -455,8 +455,9 @@ static void on_log(void *ctx, uint32_t events)
 }
 
 /* log=file: append; at log_max the file becomes PATH.1 (one copy kept, the older one
- * gone) and a new one starts; what the disk refuses is counted, reported once per
- * trouble, and the next write tries again */
+ * gone) and a new one starts; a rotation that fails is said and tried again only after
+ * another log_max (never a rename per write); what the disk refuses is counted, said
+ * the first time, and the next write tries again */
 static void log_file(struct svc *s, const char *p, size_t n)
 {
 	ssize_t w;
@@ -464,18 +465,17 @@ static void log_file(struct svc *s, const char *p, size_t n)
 	if (s->c && s->file_size + n > s->c->log_max && s->file_size) {
 		char old[PATH_MAX];
 		struct cabin_err e = { 0 };
-		int fd;
+		int fd = -1;
 
 		snprintf(old, sizeof(old), "%s.1", s->c->log_path);
-		if (rename(s->c->log_path, old) < 0)
+		if (rename(s->c->log_path, old) < 0 || (fd = open_log_file(s->c->log_path, &e)) < 0)
 			daemon_log("cabin: %s: log file %s: rotate: %s", s->name, s->c->log_path,
-				   strerror(errno));
-		fd = open_log_file(s->c->log_path, &e);
+				   fd < 0 && e.msg[0] ? e.msg : strerror(errno));
 		if (fd >= 0) {
 			close(s->file_fd);
 			s->file_fd = fd;
-			s->file_size = 0;
 		}
+		s->file_size = 0;
 	}
 	w = write(s->file_fd, p, n);
 	if (w > 0)

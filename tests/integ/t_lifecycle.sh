@@ -252,6 +252,25 @@ t "  and reported in the daemon's log" grep -q "lcfull: log file .*No space left
 t "  nothing lost from the ring: logs still ends with the output" sh -c "\"$CABIN\" logs lcfull | grep -q lcdone"
 "$CABIN" rm lcfull > /dev/null 2>&1
 umount "$T/full"
+# a rotation that cannot make the new file (a tmpfs with no inode left once PATH.1
+# exists): said once per log_max of output, not on every write after it (at least 12
+# reads of at most 64 KiB carry the last 768 KiB), and nothing is dropped
+mkdir -p "$T/noino" && mount -t tmpfs -o size=4m,nr_inodes=2 tmpfs "$T/noino"
+t "bug2: create lcnoino, its rotation cannot create a file" "$CABIN" create lcnoino \
+	rootfs="$RF" net=none log=file:"$T/noino/x.log" log_max=256K \
+	'cmd=/bin/sh -c "head -c 1048576 /dev/zero; echo lcdone"'
+t "  start it" "$CABIN" start lcnoino
+tw "  it exits" 200 is lcnoino exited
+rot_said() {
+	_n=$(grep -c "lcnoino: log file .*rotate" "$T/daemon.log")
+	echo "the failed rotation said $_n times for 1 MiB at log_max=256K"
+	[ "$_n" -ge 1 ] && [ "$_n" -le 4 ]
+}
+t "  the failed rotation is said once per log_max, not on every write" rot_said
+t_out "  nothing dropped: the output went on in the old file" "^log_dropped=0$" \
+	"$CABIN" inspect lcnoino
+"$CABIN" rm lcnoino > /dev/null 2>&1
+umount "$T/noino"
 
 rm -f "$T/lc.log"*
 
