@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cabin/cgroup.h"
+#include "cabin/loop.h"
 #include "cabin/cli.h"
 #include "cabin/conf.h"
 #include "cabin/spawn.h"
@@ -306,11 +306,8 @@ int run_main(int argc, char **argv)
 		pid_t w;
 
 		if (kill_at) {
-			struct timespec ts;
-			long long now;
+			long long now = (long long)loop_now_ms();
 
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 			if (now >= kill_at || poll(&pfd, 1, (int)(kill_at - now)) == 0) {
 				fdprintf(
 					2,
@@ -333,13 +330,10 @@ int run_main(int argc, char **argv)
 			continue;
 		}
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-			struct timespec ts;
-
 			stopping = true;
 			kill(sp.pid, si.ssi_signo == SIGTERM && c->stop_signal ? c->stop_signal
 									       : (int)si.ssi_signo);
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			kill_at = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 +
+			kill_at = (long long)loop_now_ms() +
 				  (c->stop_timeout_ms ? c->stop_timeout_ms : 10000);
 			continue;
 		}
