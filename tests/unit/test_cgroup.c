@@ -1172,12 +1172,27 @@ static int read_byte(int fd, int ms)
 	return c;
 }
 
+/* a forker in group name, let go: it got exactly `forks` of its 20 children */
+static pid_t forker_in(const char *name, int forks)
+{
+	struct cabin_err e = { 0 };
+	int go, rep;
+	pid_t pid = forker(&go, &rep);
+
+	OK(cgroup_attach(&R.s, name, pid, &e));
+	assert_int_equal(write(go, "g", 1), 1);
+	assert_int_equal(read_byte(rep, 5000), forks);
+	close(go);
+	close(rep);
+	return pid;
+}
+
 static void test_real_v1(void **state)
 {
 	struct cabin_err e = { 0 };
 	struct cgroup_limits c = { 0 };
 	struct cgroup_stats st;
-	int go, rep, status;
+	int status;
 	pid_t pid;
 
 	if (!R.ready) {
@@ -1206,13 +1221,8 @@ static void test_real_v1(void **state)
 	assert_true(cgroup_is_empty(&R.s, "ct"));
 	assert_int_equal(cgroup_oom_kills(&R.s, "ct"), 0);
 
-	pid = forker(&go, &rep);
-	OK(cgroup_attach(&R.s, "ct", pid, &e));
-	assert_int_equal(write(go, "g", 1), 1);
 	/* pids.max=8 holds: the child and 7 of its 20 forks */
-	assert_int_equal(read_byte(rep, 5000), 7);
-	close(go);
-	close(rep);
+	pid = forker_in("ct", 7);
 	assert_false(cgroup_is_empty(&R.s, "ct"));
 	OK(cgroup_stats(&R.s, "ct", &st, &e));
 	assert_int_equal(st.pids, 8);
@@ -1319,7 +1329,7 @@ static void test_real_v1_stale(void **state)
 {
 	struct cabin_err e = { 0 };
 	struct cgroup_limits c = { 0 };
-	int go, rep, status;
+	int status;
 	pid_t pid;
 
 	if (!R.ready) {
@@ -1328,12 +1338,7 @@ static void test_real_v1_stale(void **state)
 	}
 	c.pids = 4;
 	OK(cgroup_create(&R.s, "ct", &c, &e));
-	pid = forker(&go, &rep);
-	OK(cgroup_attach(&R.s, "ct", pid, &e));
-	assert_int_equal(write(go, "g", 1), 1);
-	assert_int_equal(read_byte(rep, 5000), 3);
-	close(go);
-	close(rep);
+	pid = forker_in("ct", 3);
 	/* a stale group with a live process: killed at once, but re-created only once it is
 	 * gone; until then EBUSY, never a wait and never an attach to it */
 	c.pids = 16;
@@ -1353,12 +1358,7 @@ static void test_real_v1_stale(void **state)
 	assert_string_equal(rd("%s/ct/pids.max", R.s.base[CG_PIDS]), "16\n");
 
 	/* stop_signal to everybody: SIGTERM's default action ends them all */
-	pid = forker(&go, &rep);
-	OK(cgroup_attach(&R.s, "ct", pid, &e));
-	assert_int_equal(write(go, "g", 1), 1);
-	assert_int_equal(read_byte(rep, 5000), 15);
-	close(go);
-	close(rep);
+	pid = forker_in("ct", 15);
 	OK(cgroup_signal(&R.s, "ct", SIGTERM, &e));
 	assert_int_equal(wait_child(pid, 2000, &status), 0);
 	forget_kid(pid);
@@ -1376,7 +1376,7 @@ static void test_real_v2(void **state)
 	struct cabin_err e = { 0 };
 	struct cgroup_limits c = { 0 };
 	struct clone_args ca;
-	int go, rep, status, fd;
+	int status, fd;
 	pid_t pid, cl;
 	char pidline[32];
 
@@ -1404,12 +1404,8 @@ static void test_real_v2(void **state)
 	snprintf(pidline, sizeof(pidline), "%d\n", cl);
 	assert_non_null(strstr(rd("%s/ct/cgroup.procs", R.s.v2base), pidline));
 
-	pid = forker(&go, &rep);
-	OK(cgroup_attach(&R.s, "ct", pid, &e));
-	assert_int_equal(write(go, "g", 1), 1);
-	assert_int_equal(read_byte(rep, 5000), 20); /* no pids controller here */
-	close(go);
-	close(rep);
+	/* no pids controller here: all 20 */
+	pid = forker_in("ct", 20);
 	assert_false(cgroup_is_empty(&R.s, "ct"));
 
 	OK(cgroup_freeze(&R.s, "ct", true, &e));
@@ -1439,7 +1435,7 @@ static void test_real_v2_limits(void **state)
 	struct cabin_err e = { 0 };
 	struct cgroup_limits c = { 0 };
 	struct cgroup_stats st;
-	int go, rep, status;
+	int status;
 	pid_t pid;
 
 	if (!R.ready || !R.s.have[CG_MEMORY] || !R.s.have[CG_PIDS] || !R.s.have[CG_CPU]) {
@@ -1460,12 +1456,7 @@ static void test_real_v2_limits(void **state)
 	assert_string_equal(rd("%s/ct/cpu.weight", R.s.v2base), "100\n");
 
 	/* pids.max=8 holds for real: the child and 7 of its 20 forks */
-	pid = forker(&go, &rep);
-	OK(cgroup_attach(&R.s, "ct", pid, &e));
-	assert_int_equal(write(go, "g", 1), 1);
-	assert_int_equal(read_byte(rep, 5000), 7);
-	close(go);
-	close(rep);
+	pid = forker_in("ct", 7);
 	OK(cgroup_stats(&R.s, "ct", &st, &e));
 	assert_int_equal(st.pids, 8);
 	assert_int_equal(st.mem_limit, 32 << 20);
